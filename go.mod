@@ -1,0 +1,3 @@
+module github.com/ftpkit/hostport
+
+go 1.24
