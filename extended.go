@@ -35,11 +35,16 @@ func ParseEPSV(reply string) (uint16, error) {
 		return 0, err
 	}
 	for i := t; i < n; i++ {
-		c := reply[i]
-		if c == '(' && i+3 < n {
-			d := reply[i+1]
-			if isDelim(d) && reply[i+2] == d && reply[i+3] == d {
-				return epsvPort(fn, reply, i+4, n, d)
+		i = findOpen(reply, i, n)
+		if i >= n {
+			break
+		}
+		if c := reply[i]; c == '(' {
+			if i+3 < n {
+				d := reply[i+1]
+				if isDelim(d) && reply[i+2] == d && reply[i+3] == d {
+					return epsvPort(fn, reply, i+4, n, d)
+				}
 			}
 		} else if isControl(c) {
 			return 0, controlError(fn, reply, i)
@@ -50,7 +55,7 @@ func ParseEPSV(reply string) (uint16, error) {
 
 // epsvPort reads the port of a 229 reply at s[i:n], after "(ddd".
 func epsvPort(fn, s string, i, n int, d byte) (uint16, error) {
-	v, j := number(s[:n], i, maxPort)
+	v, j := portNumber(s[:n], i)
 	if j == i {
 		return 0, unexpected(fn, s, i, n, "digit for tcp-port")
 	}

@@ -1,6 +1,9 @@
 package hostport
 
-import "strconv"
+import (
+	"math/bits"
+	"strconv"
+)
 
 // Names of the parsing functions, as ParseError.Func carries them.
 const (
@@ -82,14 +85,45 @@ func number(s string, i, limit int) (v, j int) {
 	return v, j
 }
 
+// portNumber is [number] with limit 65535, faster for the usual ports of
+// up to five digits: it holds nothing back until a sixth digit comes.
+func portNumber(s string, i int) (v, j int) {
+	for j = i; j < len(s) && j < i+5; j++ {
+		d := s[j] - '0'
+		if d > 9 {
+			return v, j
+		}
+		v = v*10 + int(d)
+	}
+	if j < len(s) && isDigit(s[j]) {
+		return number(s, i, maxPort)
+	}
+	return v, j
+}
+
 // checkLine returns an error for the first CR, LF or NUL in s[i:n].
 func checkLine(fn, s string, i, n int) error {
-	for ; i < n; i++ {
-		if isControl(s[i]) {
-			return controlError(fn, s, i)
-		}
+	if i = findControl(s, i, n); i < n {
+		return controlError(fn, s, i)
 	}
 	return nil
+}
+
+// findControl returns the index of the first CR, LF or NUL in s[i:n], or n.
+// It reads eight bytes at a time where it can.
+func findControl(s string, i, n int) int {
+	s = s[:n]
+	for ; i+8 <= len(s); i += 8 {
+		if below14(load8(s, i)) != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if isControl(s[i]) {
+			return i
+		}
+	}
+	return i
 }
 
 func controlError(fn, s string, i int) error {
@@ -125,26 +159,52 @@ var byteFields = [6]string{"h1", "h2", "h3", "h4", "p1", "p2"}
 
 // list6 reads six numbers 0–255 separated by single commas at s[i:n] and
 // returns them with the index after the last digit. What follows the list is
-// for the caller to judge.
+// for the caller to judge. It is the hot path of ParsePORT and ParsePASV.
 func list6(fn, s string, i, n int) (hp HostPort, j int, err error) {
+	s = s[:n]
 	for k := range hp {
 		if k > 0 {
-			if i >= n || s[i] != ',' {
-				return hp, i, listEnd(fn, s, i, n, k, 6, byteFields[k-1])
+			if i >= len(s) || s[i] != ',' {
+				return hp, i, listEnd(fn, s, i, n, k, len(hp), byteFields[k-1])
 			}
 			i++
 		}
-		v, e := number(s[:n], i, maxByte)
-		if e == i {
-			return hp, i, missingNumber(fn, s, i, n, byteFields[k])
+		// The usual numbers of one to three digits are read without a loop
+		// when four bytes are left; the rest the slow way.
+		var v, e int
+		if i+3 < len(s) {
+			d0, d1, d2, d3 := s[i]-'0', s[i+1]-'0', s[i+2]-'0', s[i+3]-'0'
+			switch {
+			case d0 > 9:
+				e = i
+			case d1 > 9:
+				v, e = int(d0), i+1
+			case d2 > 9:
+				v, e = int(d0)*10+int(d1), i+2
+			case d3 > 9:
+				v, e = int(d0)*100+int(d1)*10+int(d2), i+3
+			default:
+				v, e = number(s, i, maxByte)
+			}
+		} else {
+			v, e = number(s, i, maxByte)
 		}
-		if v > maxByte {
-			return hp, i, rangeError(fn, s, i, e, byteFields[k], maxByte)
+		if e == i || v > maxByte {
+			return hp, i, fieldError(fn, s, i, e, k)
 		}
 		hp[k] = byte(v)
 		i = e
 	}
 	return hp, i, nil
+}
+
+// fieldError is the error for the field k of the six-number form, s[start:end],
+// which is empty or above 255.
+func fieldError(fn, s string, start, end, k int) error {
+	if end == start {
+		return missingNumber(fn, s, start, len(s), byteFields[k])
+	}
+	return rangeError(fn, s, start, end, byteFields[k], maxByte)
 }
 
 // strict6 reads s[i:n] as exactly the six-number form.
@@ -247,7 +307,7 @@ func equalFold(s, upper string) bool {
 // s has no code.
 func replyText(fn, s string, n int, code string) (int, error) {
 	if n >= 4 && isDigit(s[0]) && isDigit(s[1]) && isDigit(s[2]) && (s[3] == ' ' || s[3] == '-') {
-		if s[:3] != code {
+		if s[0] != code[0] || s[1] != code[1] || s[2] != code[2] {
 			return 0, parseError(fn, s, 0, ErrSyntax, "reply code "+s[:3]+", want "+code)
 		}
 		return 4, nil
@@ -260,6 +320,10 @@ func replyText(fn, s string, n int, code string) (int, error) {
 // digits followed by a comma. Digits elsewhere are text.
 func findList(fn, s string, i, n int) (int, error) {
 	for ; i < n; i++ {
+		i = skipText(s, i, n)
+		if i >= n {
+			break
+		}
 		c := s[i]
 		if isDigit(c) {
 			j := i + 1
@@ -351,4 +415,77 @@ func listStart(fn, s string, t, n int) (int, error) {
 		return 0, parseError(fn, s, i-1, ErrSyntax, "list of numbers preceded by "+describe(s, i-1, n))
 	}
 	return i, nil
+}
+
+// Masks for the eight bytes of a uint64.
+const (
+	ones8 = 0x0101010101010101
+	high8 = 0x8080808080808080
+)
+
+// skipText returns the index of the first byte in s[i:n] that is an ASCII
+// digit or below 14 (which includes NUL, LF and CR), or n if there is none.
+// It reads eight bytes at a time, so that the reply parsers cross the words
+// of a reply's text quickly.
+func skipText(s string, i, n int) int {
+	s = s[:n]
+	for ; i+8 <= len(s); i += 8 {
+		x := load8(s, i)
+		if m := below14(x) | digits8(x); m != 0 {
+			// Borrows make false hits only above a true one, so the
+			// lowest hit is exact.
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c-'0' <= 9 || c < 14 {
+			return i
+		}
+	}
+	return i
+}
+
+// findOpen returns the index of the first '(' or byte below 14 (which
+// includes NUL, LF and CR) in s[i:n], or n if there is none. It reads eight
+// bytes at a time.
+func findOpen(s string, i, n int) int {
+	s = s[:n]
+	for ; i+8 <= len(s); i += 8 {
+		x := load8(s, i)
+		if m := below14(x) | zero8(x^(ones8*'(')); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '(' || c < 14 {
+			return i
+		}
+	}
+	return i
+}
+
+// load8 returns the eight bytes s[i:i+8] as a little-endian uint64.
+func load8(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// below14 returns x with the high bit of a byte set if that byte is below 14
+// (which includes NUL, LF and CR). Borrows may set it also in bytes above
+// the lowest such byte, so only the lowest hit is exact. This is the has-less
+// trick of "Bit Twiddling Hacks".
+func below14(x uint64) uint64 { return (x - ones8*14) &^ x & high8 }
+
+// zero8 returns x with the high bit of a byte set if that byte is zero, with
+// false hits only above the lowest true one (the has-zero trick of "Bit
+// Twiddling Hacks"); zero8(x ^ ones8*c) finds the byte c.
+func zero8(x uint64) uint64 { return (x - ones8) &^ x & high8 }
+
+// digits8 returns x with the high bit of each byte set if that byte is an
+// ASCII digit: the has-between trick of "Bit Twiddling Hacks", exact for
+// every byte; ^x masks out the bytes from 0x80 on.
+func digits8(x uint64) uint64 {
+	t := x & (ones8 * 0x7f)
+	return (ones8*(127+'9'+1) - t) &^ x & (t + ones8*(127-('0'-1))) & high8
 }
