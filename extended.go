@@ -20,7 +20,9 @@ func isDelim(c byte) bool { return '!' <= c && c <= '~' && !isDigit(c) }
 // identical delimiters — any printable ASCII character other than a digit,
 // normally '|' — and must be followed by the same delimiter again and then
 // ')' or the end of the line; anything after the ')' is text. The port is a
-// decimal number 0–65535 (leading zeros are decimal). A 229 reply that names
+// decimal number 0–65535 (leading zeros are decimal). A second
+// "(|||tcp-port|)" in the text is an error, since readers that take the last
+// one would see another port. A 229 reply that names
 // a network protocol or address, such as "(|1|192.0.2.1|6446|)", is an error:
 // RFC 2428 leaves both empty.
 //
@@ -40,11 +42,8 @@ func ParseEPSV(reply string) (uint16, error) {
 			break
 		}
 		if c := reply[i]; c == '(' {
-			if i+3 < n {
-				d := reply[i+1]
-				if isDelim(d) && reply[i+2] == d && reply[i+3] == d {
-					return epsvPort(fn, reply, i+4, n, d)
-				}
+			if epsvOpen(reply, i, n) {
+				return epsvPort(fn, reply, i+4, n, reply[i+1])
 			}
 		} else if isControl(c) {
 			return 0, controlError(fn, reply, i)
@@ -69,10 +68,32 @@ func epsvPort(fn, s string, i, n int, d byte) (uint16, error) {
 	if j < n && s[j] != ')' {
 		return 0, unexpected(fn, s, j, n, "')' after the last delimiter")
 	}
-	if err := checkLine(fn, s, j, n); err != nil {
-		return 0, err
+	// The rest is text, but a second (|||tcp-port|) would leave readers
+	// that take the last one with another port.
+	for ; j < n; j++ {
+		j = findOpen(s, j, n)
+		if j >= n {
+			break
+		}
+		if c := s[j]; c == '(' {
+			if epsvOpen(s, j, n) {
+				return 0, parseError(fn, s, j, ErrSyntax, "a second (|||tcp-port|) in the reply text")
+			}
+		} else if isControl(c) {
+			return 0, controlError(fn, s, j)
+		}
 	}
 	return uint16(v), nil
+}
+
+// epsvOpen reports whether the '(' at s[i] is followed by three identical
+// delimiters within s[:n].
+func epsvOpen(s string, i, n int) bool {
+	if i+3 >= n {
+		return false
+	}
+	d := s[i+1]
+	return isDelim(d) && s[i+2] == d && s[i+3] == d
 }
 
 // MustParseEPSV calls [ParseEPSV](reply) and panics on error.
@@ -157,6 +178,9 @@ func ParseEPRT(line string) (netip.AddrPort, error) {
 	i = j + 1
 	j = i
 	for j < n && line[j] != d {
+		if isControl(line[j]) {
+			return netip.AddrPort{}, controlError(fn, line, j)
+		}
 		j++
 	}
 	if j >= n {
@@ -194,29 +218,40 @@ func ParseEPRT(line string) (netip.AddrPort, error) {
 // four decimal numbers 0–255 without leading zeros, separated by dots.
 func dottedQuad(fn, s string, i, e int) (netip.Addr, error) {
 	field := s[i:e]
+	notQuad := func() error {
+		return parseError(fn, s, i, ErrSyntax, "net-addr "+quoteField(field)+" is not a dotted-quad IPv4 address")
+	}
+	// The shape first, so that an IPv6 address in net-prt 1 is a syntax
+	// error however it starts.
+	dots := 0
+	for j := 0; j < len(field); j++ {
+		switch c := field[j]; {
+		case c == '.':
+			if j == 0 || field[j-1] == '.' {
+				return netip.Addr{}, notQuad()
+			}
+			dots++
+		case !isDigit(c):
+			return netip.Addr{}, notQuad()
+		}
+	}
+	if dots != 3 || field == "" || field[len(field)-1] == '.' {
+		return netip.Addr{}, notQuad()
+	}
 	var ip [4]byte
 	for k := range ip {
 		if k > 0 {
-			if i >= e || s[i] != '.' {
-				return netip.Addr{}, parseError(fn, s, i, ErrSyntax,
-					"net-addr "+quoteField(field)+" is not a dotted-quad IPv4 address")
-			}
-			i++
+			i++ // the dot
 		}
 		v, j := number(s[:e], i, maxByte)
-		switch {
-		case j == i:
-			return netip.Addr{}, unexpected(fn, s, i, e, "digit in net-addr")
-		case s[i] == '0' && j-i > 1:
-			return netip.Addr{}, parseError(fn, s, i, ErrSyntax, "leading zero in net-addr")
-		case v > maxByte:
+		if s[i] == '0' && j-i > 1 {
+			return netip.Addr{}, parseError(fn, s, i, ErrSyntax, "leading zero in net-addr "+quoteField(field))
+		}
+		if v > maxByte {
 			return netip.Addr{}, rangeError(fn, s, i, j, "net-addr byte", maxByte)
 		}
 		ip[k] = byte(v)
 		i = j
-	}
-	if i < e {
-		return netip.Addr{}, unexpected(fn, s, i, e, "delimiter after the dotted-quad net-addr")
 	}
 	return netip.AddrFrom4(ip), nil
 }
@@ -230,8 +265,11 @@ func ipv6Text(fn, s string, i, e int) (netip.Addr, error) {
 			if isControl(c) {
 				return netip.Addr{}, controlError(fn, s, j)
 			}
-			return netip.Addr{}, parseError(fn, s, j, ErrSyntax, "invalid character "+
-				strconv.QuoteRune(rune(c))+" in IPv6 net-addr (no zone or brackets)")
+			what := "character " + describe(s, j, e)
+			if c >= 0x80 {
+				what = describe(s, j, e)
+			}
+			return netip.Addr{}, parseError(fn, s, j, ErrSyntax, "invalid "+what+" in IPv6 net-addr (no zone or brackets)")
 		}
 	}
 	a, err := netip.ParseAddr(s[i:e])

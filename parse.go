@@ -3,6 +3,7 @@ package hostport
 import (
 	"math/bits"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Names of the parsing functions, as ParseError.Func carries them.
@@ -142,6 +143,9 @@ func describe(s string, i, n int) string {
 	if i >= n {
 		return "end of line"
 	}
+	if c := s[i]; c >= utf8.RuneSelf {
+		return "byte 0x" + strconv.FormatUint(uint64(c), 16)
+	}
 	return strconv.QuoteRune(rune(s[i]))
 }
 
@@ -161,10 +165,10 @@ var byteFields = [6]string{"h1", "h2", "h3", "h4", "p1", "p2"}
 // returns them with the index after the last digit. What follows the list is
 // for the caller to judge. It is the hot path of ParsePORT and ParsePASV.
 func list6(fn, s string, i, n int) (hp HostPort, j int, err error) {
-	s = s[:n]
+	b := s[:n] // what is read; errors quote all of s
 	for k := range hp {
 		if k > 0 {
-			if i >= len(s) || s[i] != ',' {
+			if i >= len(b) || b[i] != ',' {
 				return hp, i, listEnd(fn, s, i, n, k, len(hp), byteFields[k-1])
 			}
 			i++
@@ -172,8 +176,8 @@ func list6(fn, s string, i, n int) (hp HostPort, j int, err error) {
 		// The usual numbers of one to three digits are read without a loop
 		// when four bytes are left; the rest the slow way.
 		var v, e int
-		if i+3 < len(s) {
-			d0, d1, d2, d3 := s[i]-'0', s[i+1]-'0', s[i+2]-'0', s[i+3]-'0'
+		if i+3 < len(b) {
+			d0, d1, d2, d3 := b[i]-'0', b[i+1]-'0', b[i+2]-'0', b[i+3]-'0'
 			switch {
 			case d0 > 9:
 				e = i
@@ -184,13 +188,13 @@ func list6(fn, s string, i, n int) (hp HostPort, j int, err error) {
 			case d3 > 9:
 				v, e = int(d0)*100+int(d1)*10+int(d2), i+3
 			default:
-				v, e = number(s, i, maxByte)
+				v, e = number(b, i, maxByte)
 			}
 		} else {
-			v, e = number(s, i, maxByte)
+			v, e = number(b, i, maxByte)
 		}
 		if e == i || v > maxByte {
-			return hp, i, fieldError(fn, s, i, e, k)
+			return hp, i, fieldError(fn, s, i, e, n, k)
 		}
 		hp[k] = byte(v)
 		i = e
@@ -200,9 +204,9 @@ func list6(fn, s string, i, n int) (hp HostPort, j int, err error) {
 
 // fieldError is the error for the field k of the six-number form, s[start:end],
 // which is empty or above 255.
-func fieldError(fn, s string, start, end, k int) error {
+func fieldError(fn, s string, start, end, n, k int) error {
 	if end == start {
-		return missingNumber(fn, s, start, len(s), byteFields[k])
+		return missingNumber(fn, s, start, n, byteFields[k])
 	}
 	return rangeError(fn, s, start, end, byteFields[k], maxByte)
 }
