@@ -15,10 +15,12 @@ var ErrSyntax = errors.New("invalid syntax")
 // of an address or port above 255, a port above 65535.
 var ErrRange = errors.New("value out of range")
 
-// ErrFamily indicates an address family that the form cannot carry or that the
-// protocol does not define: an unknown EPRT net-prt (a server answers 522), an
-// unknown LPRT address family (a server answers 521), or an IPv6 address given
-// to a form that carries only IPv4.
+// ErrFamily indicates an address family that the protocol does not define or
+// that the form cannot carry: an unknown EPRT net-prt (a server answers 522),
+// an unknown LPRT or LPSV af (a server answers 521), or an IPv6 address given
+// to [FromAddrPort] or [FromTCPAddr], whose six-number form carries only IPv4.
+// A net-addr of the wrong family for its net-prt, such as IPv6 text after
+// net-prt 1, is a malformed line and so an [ErrSyntax].
 var ErrFamily = errors.New("unsupported address family")
 
 // A ParseError records a failed parse. Its Err field is an error whose text is

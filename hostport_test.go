@@ -623,6 +623,9 @@ var lprtRows = []parseRow[netip.AddrPort]{
 		wantErr: `hostport.ParseLPRT: parsing "LPRT 4,4,198,51,100,7,3,0,4,1": pal 3 (want 2) at offset 22`},
 	{name: "af 5", in: "LPRT 5,4,198,51,100,7,2,4,1", is: errFamily, off: 5,
 		wantErr: `hostport.ParseLPRT: parsing "LPRT 5,4,198,51,100,7,2,4,1": unknown af 5 (want 4 or 6) at offset 5`},
+	// A line cut after af is truncated, whatever af says.
+	{name: "cut after an unknown af", in: "LPRT 5", is: errSyntax, off: 6, wantErr: "want ',' after af, found end of line"},
+	{name: "cut after af 0", in: "LPRT 0\r\n", is: errSyntax, off: 6, wantErr: "want ',' after af, found end of line"},
 	{name: "af 0", in: "LPRT 0,4,198,51,100,7,2,4,1", is: errFamily, off: 5, wantErr: "unknown af 0 (want 4 or 6)"},
 	{name: "af 256", in: "LPRT 256,4,198,51,100,7,2,4,1", is: errRange, off: 5, wantErr: "af 256 out of range [0,255]"},
 	{name: "IPv6 with three numbers (T8)", in: "LPRT 6,16,1,2,3", is: errSyntax, off: 15,

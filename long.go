@@ -25,6 +25,10 @@ func long(fn, s string, i, n int) (netip.AddrPort, int, error) {
 	case af > maxByte:
 		return netip.AddrPort{}, i, rangeError(fn, s, i, j, "af", maxByte)
 	case af != 4 && af != 6:
+		if j >= n || s[j] != ',' {
+			// A line cut after af is truncated, whatever af says.
+			return netip.AddrPort{}, j, unexpected(fn, s, j, n, "',' after af")
+		}
 		return netip.AddrPort{}, i, parseError(fn, s, i, ErrFamily,
 			"unknown af "+strconv.Itoa(af)+" (want 4 or 6)")
 	}

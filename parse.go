@@ -102,31 +102,6 @@ func portNumber(s string, i int) (v, j int) {
 	return v, j
 }
 
-// checkLine returns an error for the first CR, LF or NUL in s[i:n].
-func checkLine(fn, s string, i, n int) error {
-	if i = findControl(s, i, n); i < n {
-		return controlError(fn, s, i)
-	}
-	return nil
-}
-
-// findControl returns the index of the first CR, LF or NUL in s[i:n], or n.
-// It reads eight bytes at a time where it can.
-func findControl(s string, i, n int) int {
-	s = s[:n]
-	for ; i+8 <= len(s); i += 8 {
-		if below14(load8(s, i)) != 0 {
-			break
-		}
-	}
-	for ; i < len(s); i++ {
-		if isControl(s[i]) {
-			return i
-		}
-	}
-	return i
-}
-
 func controlError(fn, s string, i int) error {
 	name := "NUL"
 	switch s[i] {

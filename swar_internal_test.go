@@ -18,7 +18,6 @@ func TestScanners(t *testing.T) {
 		hit  func(c byte) bool
 	}{
 		{"skipText", skipText, func(c byte) bool { return isDigit(c) || c < 14 }},
-		{"findControl", findControl, isControl},
 		{"findOpen", findOpen, func(c byte) bool { return c == '(' || c < 14 }},
 	}
 	const filler = "abcdefghijklmnopqrstuvwx"
@@ -57,7 +56,6 @@ func TestScannersStopAtN(t *testing.T) {
 	n := trimEOL(s)
 	require.Equal(t, 16, n)
 	assert.Equal(t, n, skipText(s, 0, n))
-	assert.Equal(t, n, findControl(s, 0, n))
 	assert.Equal(t, n, findOpen(s, 0, n))
 }
 
