@@ -1,0 +1,155 @@
+package alg_test
+
+import (
+	"errors"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/ftpkit/hostport"
+	"github.com/ftpkit/hostport/alg"
+)
+
+func TestForm(t *testing.T) {
+	v4, v6, mapped := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("::ffff:192.0.2.1")
+	tests := []struct {
+		f                alg.Form
+		name             string
+		command, reply   bool
+		code             int
+		v4, v6, mapped   bool
+		invalidAddrCarry bool
+	}{
+		{alg.PORT, "PORT", true, false, 0, true, false, true, false},
+		{alg.EPRT, "EPRT", true, false, 0, true, true, true, false},
+		{alg.LPRT, "LPRT", true, false, 0, true, true, true, false},
+		{alg.PASV, "PASV", false, true, 227, true, false, true, false},
+		{alg.EPSV, "EPSV", false, true, 229, true, true, true, true},
+		{alg.LPSV, "LPSV", false, true, 228, true, true, true, false},
+		{0, "Form(0)", false, false, 0, false, false, false, false},
+		{9, "Form(9)", false, false, 0, false, false, false, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.name, tc.f.String())
+			assert.Equal(t, tc.command, tc.f.IsCommand())
+			assert.Equal(t, tc.reply, tc.f.IsReply())
+			assert.Equal(t, tc.code, tc.f.Code())
+			assert.Equal(t, tc.v4, tc.f.Carries(v4), "IPv4")
+			assert.Equal(t, tc.v6, tc.f.Carries(v6), "IPv6")
+			assert.Equal(t, tc.mapped, tc.f.Carries(mapped), "IPv4-mapped")
+			assert.Equal(t, tc.invalidAddrCarry, tc.f.Carries(netip.Addr{}), "no address")
+		})
+	}
+}
+
+func TestDir(t *testing.T) {
+	assert.Equal(t, "client->server", alg.ClientToServer.String())
+	assert.Equal(t, "server->client", alg.ServerToClient.String())
+	assert.Equal(t, "Dir(0)", alg.Dir(0).String())
+}
+
+func TestVeto(t *testing.T) {
+	reason := errors.New("not today")
+	v := &alg.Veto{Code: 502, Text: "Active mode is off.", Err: reason}
+	assert.Equal(t, "502 Active mode is off.: not today", v.Error())
+	assert.Equal(t, 502, v.ReplyCode())
+	assert.ErrorIs(t, v, reason)
+	assert.Equal(t, "421 Bye.", (&alg.Veto{Code: 421, Text: "Bye."}).Error())
+}
+
+// replyCoder is an error of a hook's own that chooses its reply code.
+type replyCoder struct{}
+
+func (replyCoder) Error() string  { return "mine" }
+func (replyCoder) ReplyCode() int { return 534 }
+
+func TestVetoCodes(t *testing.T) {
+	client := netip.MustParseAddr("10.0.0.5")
+	policy := func(ev alg.Event) (alg.Rewrite, error) {
+		return alg.Rewrite{}, (hostport.ActivePolicy{}).Check(client, ev.Addr)
+	}
+	tests := []struct {
+		name string
+		hook alg.Hook
+		in   string
+		want string
+	}{
+		{"privileged port (RFC 2577): 504", policy, "PORT 10,0,0,5,0,25\r\n",
+			"504 Illegal PORT command.\r\n"},
+		{"bounce: 500", policy, "EPRT |1|198.51.100.7|1025|\r\n", "500 Illegal EPRT command.\r\n"},
+		{"unusable address: 501", policy, "LPRT 4,4,0,0,0,0,2,4,1\r\n", "501 Illegal LPRT command.\r\n"},
+		{"error with a ReplyCode method", func(alg.Event) (alg.Rewrite, error) { return alg.Rewrite{}, replyCoder{} },
+			"PORT 10,0,0,5,4,1\r\n", "534 Illegal PORT command.\r\n"},
+		{"Veto with a code out of range: default", func(alg.Event) (alg.Rewrite, error) {
+			return alg.Rewrite{}, &alg.Veto{Code: 200, Text: "Fine."}
+		}, "PORT 10,0,0,5,4,1\r\n", "500 Fine.\r\n"},
+		{"plain error: 500", func(alg.Event) (alg.Rewrite, error) { return alg.Rewrite{}, errors.New("x") },
+			"PORT 10,0,0,5,4,1\r\n", "500 Illegal PORT command.\r\n"},
+		{"Veto text cut at 200 bytes", func(alg.Event) (alg.Rewrite, error) {
+			return alg.Rewrite{}, &alg.Veto{Code: 550, Text: strings.Repeat("x", 300)}
+		}, "PORT 10,0,0,5,4,1\r\n", "550 " + strings.Repeat("x", 200) + "\r\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			runConv(t, convCase{
+				cfg:        alg.Config{Hook: tc.hook},
+				steps:      with(c(tc.in)),
+				wantServer: loginServer,
+				wantClient: loginClient + tc.want,
+				wantEvents: []alg.Form{[]alg.Form{alg.PORT, alg.EPRT, alg.LPRT}[strings.Index("PEL", tc.in[:1])]},
+				wantRefuse: []error{errAny},
+			})
+		})
+	}
+}
+
+func TestMaxLine(t *testing.T) {
+	// A cap below MinMaxLine is raised to it.
+	long := "SITE " + strings.Repeat("x", alg.MinMaxLine-len("SITE \r\n")) + "\r\n"
+	runConv(t, convCase{
+		cfg:        alg.Config{MaxLine: 10},
+		steps:      with(c(long), c("SITE x"+long), s("200 SITE ok.\r\n")),
+		wantServer: loginServer + long,
+		wantClient: loginClient + "200 SITE ok.\r\n500 Command line too long.\r\n",
+		wantRefuse: []error{alg.ErrLineTooLong},
+	})
+}
+
+func TestSessionClose(t *testing.T) {
+	// A client that pipelines more refused commands than the queue holds,
+	// while the server does not answer, waits; Close releases it.
+	h := newHarness(t, alg.Config{})
+	h.server("220 ready\r\n")
+	h.client("USER a\r\n")
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.cli.ch <- []byte(strings.Repeat("\r\n", 100))
+	}()
+	<-done
+	h.s.Close()
+	assert.ErrorIs(t, h.end(alg.ClientToServer), alg.ErrClosed)
+}
+
+func TestServerNotFTP(t *testing.T) {
+	h := runConv(t, convCase{
+		cfg:        alg.Config{Hook: natHook},
+		steps:      []step{s("HTTP/1.1 200 OK\r\n227 Entering Passive Mode (10,0,0,9,4,1)\r\n"), c("PASV\r\n")},
+		wantRefuse: []error{alg.ErrNotFTP},
+		wantCliErr: alg.ErrNotFTP,
+	})
+	assert.Len(t, h.refusals(), 1)
+
+	h = runConv(t, convCase{
+		cfg: alg.Config{Hook: natHook, PassNonFTP: true},
+		steps: []step{s("HTTP/1.1 200 OK\r\n227 Entering Passive Mode (10,0,0,9,4,1)\r\n"), c("PASV\r\nPORT 10,0,0,5,4,1\r\n"),
+			s("227 Entering Passive Mode (10,0,0,9,4,1)\r\n")},
+		wantServer: "PASV\r\nPORT 10,0,0,5,4,1\r\n",
+		wantClient: "HTTP/1.1 200 OK\r\n227 Entering Passive Mode (10,0,0,9,4,1)\r\n227 Entering Passive Mode (10,0,0,9,4,1)\r\n",
+		wantRefuse: []error{alg.ErrNotFTP},
+	})
+	assert.Len(t, h.refusals(), 1)
+}
