@@ -56,7 +56,9 @@
 // leniency (the text of 227 and 228 replies), and never accept a number out
 // of range, a missing or extra field, or anything else they would have to
 // guess at. Whatever a Format function writes, its Parse function reads back
-// to the same value.
+// to the same value. The parsers keep nothing of their input once they
+// return (a [*ParseError] holds a copy), so a caller may parse a string that
+// shares memory with a reused buffer.
 //
 // The parsers read syntax only: they return the address a line names even if
 // it is 0.0.0.0, port 0 or a third party's. The policy helpers decide whether
