@@ -3,6 +3,8 @@ package hostport
 import (
 	"net/netip"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 // isDelim reports whether c may delimit the fields of RFC 2428: a printable
@@ -36,7 +38,7 @@ func ParseEPSV(reply string) (uint16, error) {
 	if err != nil {
 		return 0, err
 	}
-	for i := t; i < n; i++ {
+	for i := skipKnown(reply, t, n, epsvText); i < n; i++ {
 		i = findOpen(reply, i, n)
 		if i >= n {
 			break
@@ -70,7 +72,7 @@ func epsvPort(fn, s string, i, n int, d byte) (uint16, error) {
 	}
 	// The rest is text, but a second (|||tcp-port|) would leave readers
 	// that take the last one with another port.
-	for ; j < n; j++ {
+	for j++; j < n; j++ {
 		j = findOpen(s, j, n)
 		if j >= n {
 			break
@@ -106,8 +108,11 @@ func MustParseEPSV(reply string) uint16 {
 	return port
 }
 
+// epsvText is the text before the port that most servers send in a 229
+// reply, up to the '(' (the delimiters vary).
 const (
-	epsvPrefix = "229 Entering Extended Passive Mode (|||"
+	epsvText   = "Entering Extended Passive Mode "
+	epsvPrefix = "229 " + epsvText + "(|||"
 	epsvSuffix = "|)"
 )
 
@@ -176,16 +181,14 @@ func ParseEPRT(line string) (netip.AddrPort, error) {
 
 	// net-addr
 	i = j + 1
-	j = i
-	for j < n && line[j] != d {
-		if isControl(line[j]) {
-			return netip.AddrPort{}, controlError(fn, line, j)
+	e := strings.IndexByte(line[i:n], d)
+	if e < 0 {
+		if err := controlIn(fn, line, i, n); err != nil {
+			return netip.AddrPort{}, err
 		}
-		j++
+		return netip.AddrPort{}, unexpected(fn, line, n, n, "delimiter "+strconv.QuoteRune(rune(d))+" after net-addr")
 	}
-	if j >= n {
-		return netip.AddrPort{}, unexpected(fn, line, j, n, "delimiter "+strconv.QuoteRune(rune(d))+" after net-addr")
-	}
+	j = i + e
 	var addr netip.Addr
 	if prt == 1 {
 		addr, err = dottedQuad(fn, line, i, j)
@@ -219,6 +222,9 @@ func ParseEPRT(line string) (netip.AddrPort, error) {
 func dottedQuad(fn, s string, i, e int) (netip.Addr, error) {
 	field := s[i:e]
 	notQuad := func() error {
+		if err := controlIn(fn, s, i, e); err != nil {
+			return err
+		}
 		return parseError(fn, s, i, ErrSyntax, "net-addr "+quoteField(field)+" is not a dotted-quad IPv4 address")
 	}
 	// The shape first, so that an IPv6 address in net-prt 1 is a syntax
@@ -259,6 +265,11 @@ func dottedQuad(fn, s string, i, e int) (netip.Addr, error) {
 // ipv6Text reads s[i:e] as an IPv6 address in RFC 4291 text form, without
 // zone or brackets.
 func ipv6Text(fn, s string, i, e int) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s[i:e])
+	if err == nil && a.Is6() && a.Zone() == "" {
+		return a, nil
+	}
+	// What is wrong, in the order a reader would see it.
 	for j := i; j < e; j++ {
 		c := s[j]
 		if !isDigit(c) && !('a' <= c|0x20 && c|0x20 <= 'f') && c != ':' && c != '.' {
@@ -266,20 +277,26 @@ func ipv6Text(fn, s string, i, e int) (netip.Addr, error) {
 				return netip.Addr{}, controlError(fn, s, j)
 			}
 			what := "character " + describe(s, j, e)
-			if c >= 0x80 {
+			if c >= utf8.RuneSelf {
 				what = describe(s, j, e)
 			}
 			return netip.Addr{}, parseError(fn, s, j, ErrSyntax, "invalid "+what+" in IPv6 net-addr (no zone or brackets)")
 		}
 	}
-	a, err := netip.ParseAddr(s[i:e])
 	if err != nil {
 		return netip.Addr{}, parseError(fn, s, i, ErrSyntax, "net-addr "+quoteField(s[i:e])+" is not an IPv6 address")
 	}
-	if !a.Is6() {
-		return netip.Addr{}, parseError(fn, s, i, ErrSyntax, "net-prt 2 with IPv4 net-addr "+quoteField(s[i:e]))
+	return netip.Addr{}, parseError(fn, s, i, ErrSyntax, "net-prt 2 with IPv4 net-addr "+quoteField(s[i:e]))
+}
+
+// controlIn returns the error for the first CR, LF or NUL in s[i:e], or nil.
+func controlIn(fn, s string, i, e int) error {
+	for ; i < e; i++ {
+		if isControl(s[i]) {
+			return controlError(fn, s, i)
+		}
 	}
-	return a, nil
+	return nil
 }
 
 // MustParseEPRT calls [ParseEPRT](line) and panics on error.

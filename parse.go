@@ -250,9 +250,19 @@ func tooMany(fn, s string, j, n, want int) error {
 }
 
 // commandArg returns the index of the argument of a command line s[:n] for
-// verb (upper case, four letters): 5 after the verb in any case and one space,
+// verb (four upper-case letters): 5 after the verb in any case and one space,
 // or 0 if s does not start with a verb, the argument alone.
 func commandArg(fn, s string, n int, verb string) (int, error) {
+	if n > 4 && s[4] == ' ' && s[0]&^0x20 == verb[0] && s[1]&^0x20 == verb[1] &&
+		s[2]&^0x20 == verb[2] && s[3]&^0x20 == verb[3] {
+		return 5, nil // the usual case, kept small enough to inline
+	}
+	return verbArg(fn, s, n, verb)
+}
+
+// verbArg is commandArg for the lines that do not start with the verb and a
+// space: the argument alone, or an error.
+func verbArg(fn, s string, n int, verb string) (int, error) {
 	if n >= 2 && isLetter(s[0]) && isLetter(s[1]) {
 		// No argument starts with two letters, so this is a verb.
 		v := 0
@@ -270,8 +280,8 @@ func commandArg(fn, s string, n int, verb string) (int, error) {
 	return 0, nil
 }
 
-// equalFold reports whether the ASCII letters s equal upper, an upper-case
-// word of the same length, in any case.
+// equalFold reports whether s equals upper, an upper-case ASCII word of the
+// same length, in any case.
 func equalFold(s, upper string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i]&^0x20 != upper[i] {
@@ -285,13 +295,27 @@ func equalFold(s, upper string) bool {
 // a three-digit code followed by a space or '-', which must be code, or 0 if
 // s has no code.
 func replyText(fn, s string, n int, code string) (int, error) {
-	if n >= 4 && isDigit(s[0]) && isDigit(s[1]) && isDigit(s[2]) && (s[3] == ' ' || s[3] == '-') {
-		if s[0] != code[0] || s[1] != code[1] || s[2] != code[2] {
-			return 0, parseError(fn, s, 0, ErrSyntax, "reply code "+s[:3]+", want "+code)
-		}
+	if n < 4 || (s[3] != ' ' && s[3] != '-') {
+		return 0, nil
+	}
+	if s[0] == code[0] && s[1] == code[1] && s[2] == code[2] {
 		return 4, nil
 	}
+	if isDigit(s[0]) && isDigit(s[1]) && isDigit(s[2]) {
+		return 0, parseError(fn, s, 0, ErrSyntax, "reply code "+s[:3]+", want "+code)
+	}
 	return 0, nil
+}
+
+// skipKnown returns the index after text if the reply text at s[t:n] starts
+// with it, and t otherwise. The parsers use it to cross the usual text of a
+// reply at once; text must hold no digit, CR, LF or NUL, so that the scan
+// would have crossed it anyway.
+func skipKnown(s string, t, n int, text string) int {
+	if n-t > len(text) && s[t:t+len(text)] == text {
+		return t + len(text)
+	}
+	return t
 }
 
 // findList returns the index of the first number of the first

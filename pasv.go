@@ -33,6 +33,16 @@ func ParsePASV(reply string) (HostPort, error) {
 	if err != nil {
 		return HostPort{}, err
 	}
+	// Most servers send the text of RFC 959: if a list that reads follows
+	// it, that list is the first one, and no scan is needed.
+	if i := skipKnown(reply, t, n, pasvText); i > t {
+		if hp, j, err := list6(fn, reply, i, n); err == nil {
+			if err := replyTail(fn, reply, j, n, 6); err != nil {
+				return HostPort{}, err
+			}
+			return hp, nil
+		}
+	}
 	i, err := listStart(fn, reply, t, n)
 	if err != nil {
 		return HostPort{}, err
@@ -57,9 +67,11 @@ func MustParsePASV(reply string) HostPort {
 	return hp
 }
 
-// pasvPrefix and pasvSuffix surround the host-port in a 227 reply.
+// pasvPrefix and pasvSuffix surround the host-port in a 227 reply; pasvText
+// is the text before it that most servers send.
 const (
-	pasvPrefix = "227 Entering Passive Mode ("
+	pasvText   = "Entering Passive Mode ("
+	pasvPrefix = "227 " + pasvText
 	pasvSuffix = ")."
 )
 
