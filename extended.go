@@ -39,9 +39,10 @@ func ParseEPSV(reply string) (uint16, error) {
 		return 0, err
 	}
 	for i := skipKnown(reply, t, n, epsvText); i < n; i++ {
-		i = findOpen(reply, i, n)
-		if i >= n {
-			break
+		if reply[i] != '(' {
+			if i = findOpen(reply, i, n); i >= n {
+				break
+			}
 		}
 		if c := reply[i]; c == '(' {
 			if epsvOpen(reply, i, n) {

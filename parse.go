@@ -149,7 +149,7 @@ func list6(fn, s string, i, n int) (hp HostPort, j int, err error) {
 			i++
 		}
 		// The usual numbers of one to three digits are read without a loop
-		// when four bytes are left; the rest the slow way.
+		// when four bytes are left; longer ones the slow way.
 		var v, e int
 		if i+3 < len(b) {
 			d0, d1, d2, d3 := b[i]-'0', b[i+1]-'0', b[i+2]-'0', b[i+3]-'0'
@@ -166,7 +166,10 @@ func list6(fn, s string, i, n int) (hp HostPort, j int, err error) {
 				v, e = number(b, i, maxByte)
 			}
 		} else {
-			v, e = number(b, i, maxByte)
+			// At most three bytes are left, so no number can pass 999.
+			for e = i; e < len(b) && b[e]-'0' <= 9; e++ {
+				v = v*10 + int(b[e]-'0')
+			}
 		}
 		if e == i || v > maxByte {
 			return hp, i, fieldError(fn, s, i, e, n, k)
