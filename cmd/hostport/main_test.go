@@ -1,0 +1,503 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/ftpkit/hostport/hostporttest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"pgregory.net/rapid"
+)
+
+const unrecognised = `: not a PORT, EPRT or LPRT command, a 227, 228 or 229 reply, a bare argument or an address with port`
+
+// lines joins lines, each ending in "\n".
+func lines(ls ...string) string {
+	if len(ls) == 0 {
+		return ""
+	}
+	return strings.Join(ls, "\n") + "\n"
+}
+
+// forms4 and forms6 are what hostport prints for an IPv4 and an IPv6 ADDR.
+var (
+	forms4 = lines(
+		"192,0,2,1,4,1",
+		"PORT 192,0,2,1,4,1",
+		"227 Entering Passive Mode (192,0,2,1,4,1).",
+		"EPRT |1|192.0.2.1|1025|",
+		"229 Entering Extended Passive Mode (|||1025|)",
+		"LPRT 4,4,192,0,2,1,2,4,1",
+		"228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)",
+	)
+	forms6 = lines(
+		"EPRT |2|2001:db8::1|5282|",
+		"229 Entering Extended Passive Mode (|||5282|)",
+		"LPRT 6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162",
+		"228 Entering Long Passive Mode (6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162)",
+	)
+)
+
+func TestRun(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		stdin   string
+		wantOut string
+		wantErr string // the whole of stderr
+		code    int
+	}{
+		// One LINE of each form.
+		{name: "PORT", args: []string{"PORT 10,2,0,2,4,31"}, wantOut: "10.2.0.2:1055\n"},
+		{name: "PORT lower case", args: []string{"port 10,2,0,2,4,31"}, wantOut: "10.2.0.2:1055\n"},
+		{name: "PORT CRLF", args: []string{"PORT 10,2,0,2,4,31\r\n"}, wantOut: "10.2.0.2:1055\n"},
+		{name: "bare host-port LF", args: []string{"10,2,0,2,4,31\n"}, wantOut: "10.2.0.2:1055\n"},
+		{name: "ADDR CRLF", args: []string{"[2001:db8::1]:5282\r\n"}, wantOut: forms6},
+		{
+			name:    "final CR without LF",
+			args:    []string{"PORT 10,2,0,2,4,31\r"},
+			wantErr: `hostport.ParsePORT: parsing "PORT 10,2,0,2,4,31\r": CR inside the line at offset 18` + "\n",
+			code:    1,
+		},
+		{
+			name:    "two CRLF line endings",
+			args:    []string{"PORT 10,2,0,2,4,31\r\n\r\n"},
+			wantErr: `hostport.ParsePORT: parsing "PORT 10,2,0,2,4,31\r\n\r\n": CR inside the line at offset 18` + "\n",
+			code:    1,
+		},
+		{
+			name:    "two line endings",
+			args:    []string{"PORT 10,2,0,2,4,31\n\n"},
+			wantErr: `hostport.ParsePORT: parsing "PORT 10,2,0,2,4,31\n\n": LF inside the line at offset 18` + "\n",
+			code:    1,
+		},
+		{name: "bare host-port", args: []string{"10,2,0,2,4,31"}, wantOut: "10.2.0.2:1055\n"},
+		{name: "bare host-port starting 4", args: []string{"4,4,192,0,2,1"}, wantOut: "4.4.192.0:513\n"},
+		{name: "bare host-port starting 227", args: []string{"227,0,2,1,4,1"}, wantOut: "227.0.2.1:1025\n"},
+		{name: "227", args: []string{"227 Entering Passive Mode (127,0,0,1,203,197)."}, wantOut: "127.0.0.1:52165\n"},
+		{name: "227 multi-line", args: []string{"227-Entering Passive Mode (192,0,2,1,4,1)"}, wantOut: "192.0.2.1:1025\n"},
+		{name: "227 no parentheses", args: []string{"227 Entering Passive Mode 192,0,2,1,4,1"}, wantOut: "192.0.2.1:1025\n"},
+		{name: "EPRT v4", args: []string{"EPRT |1|132.235.1.2|6275|"}, wantOut: "132.235.1.2:6275\n"},
+		{name: "EPRT v6", args: []string{"EPRT |2|1080::8:800:200C:417A|5282|"}, wantOut: "[1080::8:800:200c:417a]:5282\n"},
+		{name: "EPRT lower case", args: []string{"eprt |2|2001:db8::1|5282|"}, wantOut: "[2001:db8::1]:5282\n"},
+		{name: "bare EPRT", args: []string{"|1|132.235.1.2|6275|"}, wantOut: "132.235.1.2:6275\n"},
+		{name: "bare EPRT other delimiter", args: []string{"!2!2001:db8::1!5282!"}, wantOut: "[2001:db8::1]:5282\n"},
+		{name: "229", args: []string{"229 Entering Extended Passive Mode (|||6446|)"}, wantOut: ":6446\n"},
+		{name: "LPRT v4", args: []string{"LPRT 4,4,192,0,2,1,2,4,31"}, wantOut: "192.0.2.1:1055\n"},
+		{name: "LPRT v6", args: []string{"LPRT 6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162"}, wantOut: "[2001:db8::1]:5282\n"},
+		{name: "bare LPRT v4", args: []string{"4,4,192,0,2,1,2,4,31"}, wantOut: "192.0.2.1:1055\n"},
+		{name: "bare LPRT v6", args: []string{"6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162"}, wantOut: "[2001:db8::1]:5282\n"},
+		{name: "228 v4", args: []string{"228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)"}, wantOut: "192.0.2.1:1025\n"},
+		{name: "228 v6", args: []string{"228 Entering Long Passive Mode (6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162)"}, wantOut: "[2001:db8::1]:5282\n"},
+		{
+			name:    "several LINEs",
+			args:    []string{"PORT 10,2,0,2,4,31", "229 Entering Extended Passive Mode (|||6446|)", "EPRT |2|2001:db8::1|5282|"},
+			wantOut: lines("10.2.0.2:1055", ":6446", "[2001:db8::1]:5282"),
+		},
+
+		// ADDR.
+		{name: "ADDR v4", args: []string{"192.0.2.1:1025"}, wantOut: forms4},
+		{name: "ADDR v6", args: []string{"[2001:db8::1]:5282"}, wantOut: forms6},
+		{
+			name: "ADDR v4-mapped v6",
+			args: []string{"[::ffff:192.0.2.1]:21"},
+			wantOut: lines(
+				"192,0,2,1,0,21",
+				"PORT 192,0,2,1,0,21",
+				"227 Entering Passive Mode (192,0,2,1,0,21).",
+				"EPRT |2|::ffff:192.0.2.1|21|",
+				"229 Entering Extended Passive Mode (|||21|)",
+				"LPRT 6,16,0,0,0,0,0,0,0,0,0,0,255,255,192,0,2,1,2,0,21",
+				"228 Entering Long Passive Mode (6,16,0,0,0,0,0,0,0,0,0,0,255,255,192,0,2,1,2,0,21)",
+			),
+		},
+		{name: "ADDR and LINE", args: []string{"[2001:db8::1]:5282", "10,2,0,2,4,31"}, wantOut: forms6 + "10.2.0.2:1055\n"},
+
+		// LINEs that do not parse: the library's message, unchanged.
+		{
+			name:    "PORT out of range",
+			args:    []string{"PORT 10,2,0,2,4,310"},
+			wantErr: `hostport.ParsePORT: parsing "PORT 10,2,0,2,4,310": p2 310 out of range [0,255] at offset 16` + "\n",
+			code:    1,
+		},
+		{
+			name:    "PORT two spaces",
+			args:    []string{"PORT  10,2,0,2,4,31"},
+			wantErr: `hostport.ParsePORT: parsing "PORT  10,2,0,2,4,31": want digit for h1, found ' ' at offset 5` + "\n",
+			code:    1,
+		},
+		{
+			name:    "PORT without argument",
+			args:    []string{"PORT"},
+			wantErr: `hostport.ParsePORT: parsing "PORT": want one space after PORT, found end of line at offset 4` + "\n",
+			code:    1,
+		},
+		{
+			name:    "bare host-port too short",
+			args:    []string{"10,2,0,2,4"},
+			wantErr: `hostport.Parse: parsing "10,2,0,2,4": want 6 comma-separated numbers, got 5 at offset 10` + "\n",
+			code:    1,
+		},
+		{
+			name:    "EPRT unknown net-prt",
+			args:    []string{"|3|192.0.2.1|21|"},
+			wantErr: `hostport.ParseEPRT: parsing "|3|192.0.2.1|21|": unknown net-prt "3" (want 1 or 2) at offset 1` + "\n",
+			code:    1,
+		},
+		{
+			name:    "227 out of range",
+			args:    []string{"227 Entering Passive Mode (192,0,2,1,300,7)"},
+			wantErr: `hostport.ParsePASV: parsing "227 Entering Passive Mode (192,0,2,1,300,7)": p1 300 out of range [0,255] at offset 37` + "\n",
+			code:    1,
+		},
+		{
+			name:    "229 without port",
+			args:    []string{"229 Entering Extended Passive Mode"},
+			wantErr: `hostport.ParseEPSV: parsing "229 Entering Extended Passive Mode": no (|||tcp-port|) in the reply text at offset 34` + "\n",
+			code:    1,
+		},
+		{
+			name:    "LPRT unknown af",
+			args:    []string{"LPRT 5,4,192,0,2,1,2,4,31"},
+			wantErr: `hostport.ParseLPRT: parsing "LPRT 5,4,192,0,2,1,2,4,31": unknown af 5 (want 4 or 6) at offset 5` + "\n",
+			code:    1,
+		},
+		{
+			name:    "228 wrong hal",
+			args:    []string{"228 Entering Long Passive Mode (4,16,192,0,2,1,2,4,31)"},
+			wantErr: `hostport.ParseLPSV: parsing "228 Entering Long Passive Mode (4,16,192,0,2,1,2,4,31)": hal 16 does not match af 4 (want 4) at offset 34` + "\n",
+			code:    1,
+		},
+
+		// Neither LINE nor ADDR.
+		{name: "other verb", args: []string{"USER anonymous"}, wantErr: `hostport: unrecognised line "USER anonymous"` + unrecognised + "\n", code: 1},
+		{name: "other reply with a list", args: []string{"200 Entering Passive Mode (192,0,2,1,4,1)"}, wantErr: `hostport: unrecognised line "200 Entering Passive Mode (192,0,2,1,4,1)"` + unrecognised + "\n", code: 1},
+		{name: "other reply", args: []string{"200 PORT command successful."}, wantErr: `hostport: unrecognised line "200 PORT command successful."` + unrecognised + "\n", code: 1},
+		{name: "longer verb", args: []string{"PORTS 10,2,0,2,4,31"}, wantErr: `hostport: unrecognised line "PORTS 10,2,0,2,4,31"` + unrecognised + "\n", code: 1},
+		{name: "reply code alone", args: []string{"227"}, wantErr: `hostport: unrecognised line "227"` + unrecognised + "\n", code: 1},
+		{name: "empty argument", args: []string{""}, wantErr: `hostport: unrecognised line ""` + unrecognised + "\n", code: 1},
+		{name: "address without port", args: []string{"192.0.2.1"}, wantErr: `hostport: parsing address "192.0.2.1": not an ip:port` + "\n", code: 1},
+		{
+			name:    "port out of range",
+			args:    []string{"[2001:db8::1]:65536"},
+			wantErr: `hostport: parsing address "[2001:db8::1]:65536": invalid port "65536" parsing "[2001:db8::1]:65536"` + "\n",
+			code:    1,
+		},
+		{
+			name:    "long line is cut in the message",
+			args:    []string{strings.Repeat("x", 300)},
+			wantErr: `hostport: unrecognised line "` + strings.Repeat("x", 200) + `"...` + unrecognised + "\n",
+			code:    1,
+		},
+
+		// A failing argument does not stop the others.
+		{
+			name:    "failure in the middle",
+			args:    []string{"PORT 10,2,0,2,4,31", "PORT 10,2,0,2,4", "227 Entering Passive Mode (192,0,2,1,4,1)."},
+			wantOut: lines("10.2.0.2:1055", "192.0.2.1:1025"),
+			wantErr: `hostport.ParsePORT: parsing "PORT 10,2,0,2,4": want 6 comma-separated numbers, got 5 at offset 15` + "\n",
+			code:    1,
+		},
+
+		// Flags.
+		{name: "double dash", args: []string{"--", "PORT 10,2,0,2,4,31"}, wantOut: "10.2.0.2:1055\n"},
+		{name: "arguments win over stdin", args: []string{"10,2,0,2,4,31"}, stdin: "192.0.2.1:1025\n", wantOut: "10.2.0.2:1055\n"},
+
+		// Standard input.
+		{name: "stdin empty", stdin: ""},
+		{name: "stdin one line", stdin: "PORT 10,2,0,2,4,31\n", wantOut: "10.2.0.2:1055\n"},
+		{name: "stdin no final newline", stdin: "PORT 10,2,0,2,4,31", wantOut: "10.2.0.2:1055\n"},
+		{name: "stdin CRLF", stdin: "PORT 10,2,0,2,4,31\r\n229 Entering Extended Passive Mode (|||6446|)\r\n", wantOut: lines("10.2.0.2:1055", ":6446")},
+		{name: "stdin blank lines", stdin: "\n\n   \n\t\n10,2,0,2,4,31\n\r\n", wantOut: "10.2.0.2:1055\n"},
+		{name: "stdin ADDR", stdin: "192.0.2.1:1025\n[2001:db8::1]:5282\n", wantOut: forms4 + forms6},
+		{
+			name:    "stdin failure in the middle",
+			stdin:   lines("PORT 10,2,0,2,4,31", "PORT 10,2,0,2,4,256", "hello", "EPRT |2|2001:db8::1|5282|"),
+			wantOut: lines("10.2.0.2:1055", "[2001:db8::1]:5282"),
+			wantErr: lines(
+				`hostport.ParsePORT: parsing "PORT 10,2,0,2,4,256": p2 256 out of range [0,255] at offset 16`,
+				`hostport: unrecognised line "hello"`+unrecognised,
+			),
+			code: 1,
+		},
+		{
+			name:    "stdin CR inside a line",
+			stdin:   "PORT 10,2,0,2\r,4,31\n",
+			wantErr: `hostport.ParsePORT: parsing "PORT 10,2,0,2\r,4,31": CR inside the line at offset 13` + "\n",
+			code:    1,
+		},
+		{
+			name:    "stdin line too long",
+			stdin:   "10,2,0,2,4,31\n" + strings.Repeat("1", maxLine+1) + "\n192.0.2.1:1025\n",
+			wantOut: "10.2.0.2:1055\n" + forms4,
+			wantErr: "hostport: line 2: longer than 1048576 bytes\n",
+			code:    1,
+		},
+		{
+			name:    "stdin last line too long",
+			stdin:   "10,2,0,2,4,31\n" + strings.Repeat("1", 3*maxLine),
+			wantOut: "10.2.0.2:1055\n",
+			wantErr: "hostport: line 2: longer than 1048576 bytes\n",
+			code:    1,
+		},
+		{
+			name:    "stdin line of the longest length",
+			stdin:   strings.Repeat("1", maxLine) + "\n",
+			wantErr: `hostport: unrecognised line "` + strings.Repeat("1", 200) + `"...` + unrecognised + "\n",
+			code:    1,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
+			assert.Equal(t, tc.code, code, "exit code")
+			assert.Equal(t, tc.wantOut, stdout.String(), "stdout")
+			assert.Equal(t, tc.wantErr, stderr.String(), "stderr")
+		})
+	}
+}
+
+func TestRunFlags(t *testing.T) {
+	t.Run("help", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"-h"}, strings.NewReader("PORT 10,2,0,2,4,31\n"), &stdout, &stderr)
+		assert.Equal(t, 0, code)
+		assert.Empty(t, stdout.String())
+		assert.Equal(t, usageText, stderr.String())
+	})
+	t.Run("unknown flag", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"-x", "PORT 10,2,0,2,4,31"}, strings.NewReader(""), &stdout, &stderr)
+		assert.Equal(t, 2, code)
+		assert.Empty(t, stdout.String())
+		assert.Equal(t, "flag provided but not defined: -x\n"+usageText, stderr.String())
+	})
+	t.Run("argument starting with a dash", func(t *testing.T) {
+		var stdout, stderr bytes.Buffer
+		code := run([]string{"-1,2,3,4,5,6"}, strings.NewReader(""), &stdout, &stderr)
+		assert.Equal(t, 2, code)
+		assert.Empty(t, stdout.String())
+		assert.True(t, strings.HasPrefix(stderr.String(), "flag provided but not defined: -1,2,3,4,5,6\n"), "stderr: %q", stderr.String())
+	})
+}
+
+// The subcommands get the arguments after their name; "--" makes a LINE of
+// their name.
+func TestRunSubcommands(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		wantErr string
+		code    int
+	}{
+		{name: "annotate help", args: []string{"annotate", "-h"}, wantErr: annotateUsage},
+		{name: "trace help", args: []string{"trace", "-h"}, wantErr: traceUsage},
+		{
+			name:    "name as a LINE",
+			args:    []string{"--", "trace"},
+			wantErr: `hostport: unrecognised line "trace"` + unrecognised + "\n",
+			code:    1,
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := run(tc.args, strings.NewReader(""), &stdout, &stderr)
+			assert.Equal(t, tc.code, code, "exit code")
+			assert.Empty(t, stdout.String(), "stdout")
+			assert.Equal(t, tc.wantErr, stderr.String(), "stderr")
+		})
+	}
+}
+
+// failWriter fails every write.
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	w.n++
+	return 0, errors.New("broken pipe")
+}
+
+// A write error on stdout stops the run at once.
+func TestRunWriteError(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		args  []string
+		stdin string
+	}{
+		{name: "arguments", args: []string{"192.0.2.1:1025", "10,2,0,2,4,31"}},
+		{name: "stdin", stdin: "192.0.2.1:1025\n10,2,0,2,4,31\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout failWriter
+			var stderr bytes.Buffer
+			code := run(tc.args, strings.NewReader(tc.stdin), &stdout, &stderr)
+			assert.Equal(t, 1, code)
+			assert.Equal(t, 1, stdout.n, "writes to stdout")
+			assert.Equal(t, "hostport: writing standard output: broken pipe\n", stderr.String())
+		})
+	}
+}
+
+// errReader returns some text, then an error.
+type errReader struct{ text string }
+
+func (r *errReader) Read(p []byte) (int, error) {
+	if r.text == "" {
+		return 0, errors.New("device gone")
+	}
+	n := copy(p, r.text)
+	r.text = r.text[n:]
+	return n, nil
+}
+
+func TestRunReadError(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	code := run(nil, &errReader{text: "10,2,0,2,4,31\n"}, &stdout, &stderr)
+	assert.Equal(t, 1, code)
+	assert.Equal(t, "10.2.0.2:1055\n", stdout.String())
+	assert.Equal(t, "hostport: reading standard input: device gone\n", stderr.String())
+}
+
+// checkRoundTrip checks that every line printed for an ADDR converts back to
+// that address: the six-number forms to its unmapped IPv4 address, the 229
+// reply to its port alone, the others to the address as given.
+func checkRoundTrip(t *rapid.T) {
+	var ap netip.AddrPort
+	if rapid.Bool().Draw(t, "ipv6") {
+		ap = netip.AddrPortFrom(netip.AddrFrom16(rapid.Make[[16]byte]().Draw(t, "ip16")), rapid.Uint16().Draw(t, "port"))
+	} else {
+		ap = netip.AddrPortFrom(netip.AddrFrom4(rapid.Make[[4]byte]().Draw(t, "ip4")), rapid.Uint16().Draw(t, "port"))
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{ap.String()}, nil, &stdout, &stderr)
+	require.Equal(t, 0, code, "exit code; stderr %q", stderr.String())
+	require.Empty(t, stderr.String())
+	out := strings.Split(strings.TrimSuffix(stdout.String(), "\n"), "\n")
+	if ap.Addr().Unmap().Is4() {
+		require.Len(t, out, 7, "lines for %s", ap)
+	} else {
+		require.Len(t, out, 4, "lines for %s", ap)
+	}
+	unmapped := netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	for i, line := range out {
+		var back bytes.Buffer
+		code := run([]string{line}, nil, &back, &stderr)
+		require.Equal(t, 0, code, "exit code for %q; stderr %q", line, stderr.String())
+		want := ap.String()
+		switch {
+		case strings.HasPrefix(line, "229 "):
+			want = ":" + strconv.Itoa(int(ap.Port()))
+		case len(out) == 7 && i < 3: // host-port, PORT, 227
+			want = unmapped.String()
+		}
+		assert.Equal(t, want+"\n", back.String(), "converting %q back", line)
+	}
+}
+
+// checkValidLine checks that hostport prints the address of every valid line
+// that it can tell the form of: commands with or without their verb, and
+// replies with their code.
+func checkValidLine(t *rapid.T) {
+	line := hostporttest.ValidLine().Draw(t, "line")
+	text := strings.TrimSuffix(strings.TrimSuffix(line.Text, "\n"), "\r")
+	switch line.Form {
+	case hostporttest.FormPASV, hostporttest.FormEPSV, hostporttest.FormLPSV:
+		if len(text) < 4 || !isDigit(text[0]) || (text[3] != ' ' && text[3] != '-') {
+			t.Skip("reply text without its code")
+		}
+	}
+	want := line.Want.String()
+	if line.Form == hostporttest.FormEPSV {
+		want = ":" + strconv.Itoa(int(line.Want.Port()))
+	}
+	var stdout, stderr bytes.Buffer
+	code := run([]string{"--", line.Text}, nil, &stdout, &stderr)
+	require.Equal(t, 0, code, "exit code for %q (%s); stderr %q", line.Text, line.Note, stderr.String())
+	require.Equal(t, want+"\n", stdout.String(), "output for %q (%s)", line.Text, line.Note)
+}
+
+func TestValidLine(t *testing.T) {
+	rapid.Check(t, checkValidLine)
+}
+
+func TestRoundTrip(t *testing.T) {
+	rapid.Check(t, checkRoundTrip)
+}
+
+func TestKind(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want lineKind
+	}{
+		{"PORT 10,2,0,2,4,31", kindPORT},
+		{"Port", kindPORT},
+		{"EPRT |1|132.235.1.2|6275|", kindEPRT},
+		{"lprt 4,4,192,0,2,1,2,4,31", kindLPRT},
+		{"227 Entering Passive Mode (192,0,2,1,4,1).", kindPASV},
+		{"227-", kindPASV},
+		{"228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)", kindLPSV},
+		{"229 Entering Extended Passive Mode (|||6446|)", kindEPSV},
+		{"10,2,0,2,4,31", kindHostPort},
+		{"4,4,192,0,2,1", kindHostPort},
+		{"4,4,192,0,2,1,2,4", kindHostPort},    // 8 numbers: Parse says how many
+		{"6,4,192,0,2,1,2,4,31", kindHostPort}, // 9 numbers but not af 4
+		{"4,4,192,0,2,1,2,4,31", kindLPRT},     // 9 numbers, af 4
+		{"4,16,192,0,2,1,2,4,31", kindLPRT},    // af 4: ParseLPRT judges hal
+		{"04,4,192,0,2,1,2,4,31", kindLPRT},    // leading zeros are decimal
+		{"0,4,192,0,2,1,2,4,31", kindHostPort},
+		{"40,4,192,0,2,1,2,4,31", kindHostPort},
+		{"6,16," + strings.Repeat("0,", 16) + "2,0,21", kindLPRT},
+		{"|1|132.235.1.2|6275|", kindEPRT},
+		{"a1a132.235.1.2a6275a", kindEPRT},
+		{"[1[132.235.1.2[6275[", kindEPRT},
+		{"-1,2,3,4,5,6", kindEPRT},
+		{"192.0.2.1", kindAddr},
+		{"[2001:db8::1]", kindAddr},
+		{"[2001:db8::1]:65536", kindAddr},
+		{"", kindUnknown},
+		{"1055", kindUnknown},
+		{"227", kindUnknown},
+		{"200 PORT command successful.", kindUnknown},
+		{"200 Entering Passive Mode (192,0,2,1,4,1)", kindUnknown},
+		{"192.0.2.1,4,1", kindUnknown},
+		{"1,", kindHostPort},
+		{"1", kindUnknown},
+		{",1", kindEPRT}, // any delimiter
+		{"PASV", kindUnknown},
+		{"EPSV", kindUnknown},
+		{"PORTS", kindUnknown},
+		{"||", kindUnknown},
+		{" PORT 10,2,0,2,4,31", kindUnknown},
+	} {
+		assert.Equal(t, tc.want, kind(tc.in), "kind(%q)", tc.in)
+	}
+}
+
+func Example_run() {
+	run([]string{
+		"PORT 10,2,0,2,4,31",
+		"227 Entering Passive Mode (192,0,2,1,4,1).",
+		"EPRT |2|1080::8:800:200C:417A|5282|",
+		"229 Entering Extended Passive Mode (|||6446|)",
+		"192.0.2.1:1025",
+	}, nil, os.Stdout, os.Stderr)
+	// Output:
+	// 10.2.0.2:1055
+	// 192.0.2.1:1025
+	// [1080::8:800:200c:417a]:5282
+	// :6446
+	// 192,0,2,1,4,1
+	// PORT 192,0,2,1,4,1
+	// 227 Entering Passive Mode (192,0,2,1,4,1).
+	// EPRT |1|192.0.2.1|1025|
+	// 229 Entering Extended Passive Mode (|||1025|)
+	// LPRT 4,4,192,0,2,1,2,4,1
+	// 228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)
+}

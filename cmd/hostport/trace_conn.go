@@ -1,0 +1,608 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/reassembly"
+)
+
+// tracer follows the FTP control connections of a capture and the data
+// connections their negotiations announce.
+type tracer struct {
+	out       *bufio.Writer
+	json      bool
+	lineFlush bool // flush out after each line (progress shows on a terminal)
+	writeErr  error
+
+	asm   *reassembly.Assembler
+	conns map[connKey]*ctlConn // FTP control connections, open or parked
+
+	watches map[netip.AddrPort][]*negotiation // data endpoints waited for
+	recent  map[netip.AddrPort][]tcpEvent     // recent SYNs and answers, by endpoint
+	queue   []*negotiation                    // negotiations not yet printed, in order
+
+	now, lastFlush time.Time
+
+	// Counts for the summary and the progress.
+	packets, controls, negotiations, tlsConns int
+	gaps, noReply, cut                        int
+	byForm                                    map[string]int
+	unsupportedLink                           map[layers.LinkType]int
+	problems                                  []*problem
+	problemIndex                              map[problemKey]*problem
+	droppedProblems                           int
+}
+
+func newTracer(out *bufio.Writer, json bool) *tracer {
+	t := &tracer{
+		out:             out,
+		json:            json,
+		conns:           make(map[connKey]*ctlConn),
+		watches:         make(map[netip.AddrPort][]*negotiation),
+		recent:          make(map[netip.AddrPort][]tcpEvent),
+		byForm:          make(map[string]int),
+		unsupportedLink: make(map[layers.LinkType]int),
+		problemIndex:    make(map[problemKey]*problem),
+	}
+	t.asm = reassembly.NewAssembler(reassembly.NewStreamPool(&streamFactory{t}))
+	t.asm.MaxBufferedPagesPerConnection = pagesPerConn
+	t.asm.MaxBufferedPagesTotal = pagesTotal
+	return t
+}
+
+// connKey identifies a TCP connection by its two ends, in a fixed order.
+type connKey struct{ a, b netip.AddrPort }
+
+func newConnKey(x, y netip.AddrPort) connKey {
+	if x.Compare(y) > 0 {
+		x, y = y, x
+	}
+	return connKey{x, y}
+}
+
+// ctlConn is an FTP control connection: its ends, the lines being read from
+// each, and the commands waiting for their replies. It outlives the
+// reassembly's stream when the connection is quiet for long, as it is during
+// a long transfer.
+type ctlConn struct {
+	key            connKey
+	client, server netip.AddrPort
+	lines          [2]lineBuf // by role: roleClient, roleServer
+	pending        []pendingCmd
+	multi          string // the code of a multi-line reply being read, if any
+	multiFirst     string // and its first line
+	greeted        bool   // the greeting has been read (or was not in the capture)
+	tls            bool   // AUTH TLS succeeded: the rest is encrypted
+	last           *negotiation
+	lastSeen       time.Time
+}
+
+const (
+	roleClient = 0
+	roleServer = 1
+)
+
+// A pendingCmd is a command waiting for its reply.
+type pendingCmd struct {
+	verb string
+	neg  *negotiation // if the command negotiates a data connection
+}
+
+// streamFactory makes the reassembly's streams.
+type streamFactory struct{ t *tracer }
+
+func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
+	s := &stream{t: f.t}
+	s.ends[0] = flowEnd(netFlow.Src(), tcpFlow.Src())
+	s.ends[1] = flowEnd(netFlow.Dst(), tcpFlow.Dst())
+	key := newConnKey(s.ends[0], s.ends[1])
+	if c := f.t.conns[key]; c != nil {
+		if tcp.SYN {
+			delete(f.t.conns, key) // a new connection between the same ends
+		} else {
+			s.state, s.c = stateControl, c // a parked control connection resumes
+		}
+	}
+	return s
+}
+
+// flowEnd converts gopacket endpoints to an address and port.
+func flowEnd(ip, port gopacket.Endpoint) netip.AddrPort {
+	a, _ := netip.AddrFromSlice(ip.Raw())
+	p := port.Raw()
+	if len(p) != 2 {
+		return netip.AddrPortFrom(a, 0)
+	}
+	return netip.AddrPortFrom(a, uint16(p[0])<<8|uint16(p[1]))
+}
+
+type streamState int
+
+const (
+	stateUnknown streamState = iota // not yet known whether it is FTP control
+	stateControl                    // an FTP control connection
+	stateIgnored                    // anything else, or encrypted
+)
+
+// maxHeld is the most lines read from a connection picked up mid-stream
+// before it is known to be FTP control or not; maxGreetingLines is the
+// longest greeting read.
+const (
+	maxHeld          = 8
+	maxGreetingLines = 200
+)
+
+// stream is the reassembly's view of one TCP connection.
+type stream struct {
+	t     *tracer
+	ends  [2]netip.AddrPort // the source of each reassembly direction
+	state streamState
+	c     *ctlConn
+
+	// Before the state is known: the lines read so far from each direction.
+	lines      [2]lineBuf
+	held       []heldLine
+	greeter    int    // 1+ the direction that sent a 220 greeting first, or 0
+	greetFirst string // the greeting's first line
+	greetDone  bool   // its last line has been read
+	greetLines int    // the number of lines after the first
+}
+
+// A heldLine is a line read before a connection is known to be FTP control.
+type heldLine struct {
+	dir  int
+	text string
+	time time.Time
+}
+
+func (s *stream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+	if s.state == stateIgnored {
+		return false
+	}
+	if nextSeq == -1 && !tcp.SYN {
+		*start = true // the capture missed the connection's start
+	}
+	if (tcp.FIN || tcp.RST) && s.c != nil {
+		s.t.closing(s.c)
+	}
+	return true
+}
+
+func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.AssemblerContext) {
+	if s.state == stateIgnored {
+		return
+	}
+	n, _ := sg.Lengths()
+	if n == 0 {
+		return
+	}
+	d, _, _, skip := sg.Info()
+	dir := 0
+	if d == reassembly.TCPDirServerToClient {
+		dir = 1
+	}
+	data := sg.Fetch(n)
+	at := func(off int) time.Time {
+		if ts := sg.CaptureInfo(off).Timestamp; !ts.IsZero() {
+			return ts
+		}
+		if ac != nil {
+			return ac.GetCaptureInfo().Timestamp
+		}
+		return s.t.now
+	}
+	if s.state == stateControl {
+		s.t.controlData(s, dir, data, skip > 0, at)
+		return
+	}
+	if skip > 0 {
+		// Bytes are missing before any line was understood: give up.
+		s.ignore()
+		return
+	}
+	s.lines[dir].feed(data, func(text []byte, off int) bool {
+		if s.state == stateControl {
+			s.t.controlLine(s.c, s.role(dir), text, at(off))
+			if s.c.tls {
+				s.ignore()
+			}
+		} else {
+			s.detect(dir, string(text), at(off))
+		}
+		return s.state != stateIgnored
+	}, func() bool {
+		s.ignore()
+		return false
+	})
+	if s.state == stateControl {
+		// Hand what is left of partly read lines over to the control
+		// connection.
+		for d := range s.lines {
+			s.c.lines[s.role(d)] = s.lines[d]
+		}
+		s.lines = [2]lineBuf{}
+	}
+}
+
+func (s *stream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
+	return true
+}
+
+// ignore stops looking at the connection.
+func (s *stream) ignore() {
+	s.state = stateIgnored
+	s.lines = [2]lineBuf{}
+	s.held = nil
+}
+
+// role returns the role (roleClient or roleServer) of the stream's
+// direction dir in its control connection.
+func (s *stream) role(dir int) int {
+	if s.ends[dir] == s.c.client {
+		return roleClient
+	}
+	return roleServer
+}
+
+// detect looks at a line read before the connection is known to be FTP
+// control. It is control if the first line of one side is a 220 greeting and
+// the other side then sends a command; or, for a connection whose start is
+// not in the capture, if one side sends an FTP command and the other a reply.
+// Anything else (a line that is neither a command nor a reply, an SMTP
+// client's greeting) means the connection is not FTP control.
+func (s *stream) detect(dir int, text string, ts time.Time) {
+	verb, _ := splitCommand(text)
+	reply := isReplyLine(text)
+	switch {
+	case s.greeter == 0 && len(s.held) == 0 && reply && text[:3] == "220":
+		s.greeter = 1 + dir
+		s.greetFirst = text
+		s.greetDone = text[3:4] != "-"
+		return
+	case s.greeter == 1+dir:
+		// More of the greeting (or replies before any command).
+		if !reply && !isContinuation(text) {
+			s.ignore()
+			return
+		}
+		if !s.greetDone && strings.HasPrefix(text, "220 ") {
+			s.greetDone = true
+		}
+		if s.greetLines++; s.greetLines > maxGreetingLines {
+			s.ignore()
+		}
+		return
+	case s.greeter != 0:
+		if verb == "" || verb == "EHLO" || verb == "HELO" || verb == "LHLO" {
+			s.ignore()
+			return
+		}
+		s.held = append(s.held, heldLine{dir, text, ts})
+		s.become(dir, false)
+		return
+	case verb == "" && !reply:
+		s.ignore()
+		return
+	}
+	// Mid-stream: an FTP command on one side and a reply after it on the
+	// other.
+	s.held = append(s.held, heldLine{dir, text, ts})
+	if reply {
+		for _, h := range s.held {
+			if v, _ := splitCommand(h.text); h.dir != dir && ftpVerbs[v] {
+				s.become(h.dir, true)
+				return
+			}
+		}
+	}
+	if len(s.held) >= maxHeld {
+		s.ignore()
+	}
+}
+
+// isContinuation reports whether text can be a middle line of a multi-line
+// reply, such as a greeting's: printable text.
+func isContinuation(text string) bool {
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// become makes the stream an FTP control connection whose client sends the
+// direction clientDir, and replays the lines held so far.
+func (s *stream) become(clientDir int, midStream bool) {
+	t := s.t
+	c := &ctlConn{
+		client:   s.ends[clientDir],
+		server:   s.ends[1-clientDir],
+		greeted:  midStream || s.greetDone,
+		lastSeen: t.now,
+	}
+	if !midStream && !s.greetDone {
+		c.multi, c.multiFirst = "220", s.greetFirst // the greeting goes on
+	}
+	if midStream {
+		// A client that sends its first command before the greeting
+		// arrives looks like a connection picked up mid-stream: its first
+		// server line is then the greeting, not a reply.
+		for _, h := range s.held {
+			if h.dir != clientDir {
+				c.greeted = !strings.HasPrefix(h.text, "220")
+				break
+			}
+		}
+	}
+	c.key = newConnKey(c.client, c.server)
+	t.conns[c.key] = c
+	t.controls++
+	s.state, s.c = stateControl, c
+	held := s.held
+	s.held = nil
+	for _, h := range held {
+		t.controlLine(c, s.role(h.dir), []byte(h.text), h.time)
+	}
+}
+
+// controlData reads data from a control connection.
+func (t *tracer) controlData(s *stream, dir int, data []byte, gap bool, at func(int) time.Time) {
+	role := s.role(dir)
+	lb := &s.c.lines[role]
+	if gap {
+		// Bytes are missing: the line they cut is lost, unless the gap
+		// fell between lines.
+		t.gaps++
+		if len(lb.buf) > 0 || !startsLine(data, role) {
+			lb.buf, lb.skipping = lb.buf[:0], true
+		}
+	}
+	lb.feed(data, func(text []byte, off int) bool {
+		t.controlLine(s.c, role, text, at(off))
+		if s.c.tls { // encrypted from here on
+			s.ignore()
+			return false
+		}
+		return true
+	}, func() bool { return true })
+}
+
+// controlLine handles one line of a control connection.
+func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time) {
+	if c.tls {
+		return
+	}
+	c.lastSeen = t.now
+	if role == roleClient {
+		verb, _ := splitCommand(string(text))
+		if verb == "" {
+			return
+		}
+		pc := pendingCmd{verb: verb}
+		if form := negotiationForm(verb, string(text)); form != "" {
+			pc.neg = t.newNegotiation(c, form, string(text), ts)
+		}
+		if len(c.pending) == maxPendingCommands {
+			c.pending = c.pending[1:] // the replies are out of step: forget the oldest
+		}
+		c.pending = append(c.pending, pc)
+		return
+	}
+
+	line := string(text)
+	if c.multi != "" {
+		if len(line) >= 4 && line[:3] == c.multi && line[3] == ' ' {
+			first := c.multiFirst
+			c.multi, c.multiFirst = "", ""
+			t.replyDone(c, first, ts)
+		}
+		return
+	}
+	if !isReplyLine(line) {
+		return
+	}
+	if len(line) >= 4 && line[3] == '-' {
+		c.multi, c.multiFirst = line[:3], line
+		return
+	}
+	t.replyDone(c, line, ts)
+}
+
+// replyDone handles a complete reply whose first line is first.
+func (t *tracer) replyDone(c *ctlConn, first string, ts time.Time) {
+	code := int(first[0]-'0')*100 + int(first[1]-'0')*10 + int(first[2]-'0')
+	if !c.greeted {
+		c.greeted = true
+		if len(c.pending) == 0 || code == 220 {
+			return // the greeting
+		}
+	}
+	if code < 200 || len(c.pending) == 0 {
+		return // a preliminary reply, or one nobody asked for
+	}
+	// The reply answers the oldest command, unless replies were lost (the
+	// capture misses packets): a 227, 228 or 229 reply answers the oldest
+	// PASV, LPSV or EPSV waiting.
+	i := 0
+	for j, pc := range c.pending {
+		if pc.neg != nil && pc.neg.passive() && replyCode(pc.neg.form) == first[:3] {
+			i = j
+			break
+		}
+	}
+	for _, pc := range c.pending[:i] {
+		if pc.neg != nil {
+			t.abandon(pc.neg)
+		}
+	}
+	pc := c.pending[i]
+	c.pending = c.pending[i+1:]
+	if pc.verb == "AUTH" && code == 234 {
+		// TLS from here on: nothing more can be read.
+		t.tlsConns++
+		t.closing(c)
+		c.tls = true
+		return
+	}
+	if pc.neg != nil {
+		t.negotiationReply(pc.neg, code, first, ts)
+	}
+}
+
+// closing notes that a control connection is ending: no data connection
+// starts after that, so its last negotiation stops waiting for one.
+func (t *tracer) closing(c *ctlConn) {
+	if n := c.last; n != nil {
+		t.finalize(n)
+		if !n.replied {
+			n.deadline = t.now
+		}
+	}
+	delete(t.conns, c.key)
+}
+
+// expire ends the negotiations that waited too long for their data
+// connections, and forgets the control connections quiet for too long.
+func (t *tracer) expire() {
+	for _, n := range t.queue {
+		if !(n.done && n.replied) && t.now.After(n.deadline) {
+			t.abandon(n)
+		}
+	}
+	for k, c := range t.conns {
+		if t.now.Sub(c.lastSeen) > parkTimeout {
+			delete(t.conns, k)
+		}
+	}
+}
+
+// lineBuf splits the bytes of one direction of a connection into lines.
+type lineBuf struct {
+	buf      []byte
+	skipping bool // inside a line longer than maxCtlLine, or cut by a gap
+}
+
+// feed reads data, calling line for each line completed, without its "\r\n"
+// or "\n", with the offset in data of its '\n'; and tooLong when a line is
+// longer than maxCtlLine, which is skipped. Either stops the reading by
+// returning false.
+func (lb *lineBuf) feed(data []byte, line func(text []byte, off int) bool, tooLong func() bool) {
+	off := 0
+	for off < len(data) {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			if !lb.skipping {
+				if len(lb.buf)+len(data)-off > maxCtlLine {
+					lb.buf, lb.skipping = lb.buf[:0], true
+					if !tooLong() {
+						return
+					}
+				} else {
+					lb.buf = append(lb.buf, data[off:]...)
+				}
+			}
+			return
+		}
+		end := off + i
+		if lb.skipping {
+			lb.skipping = false
+			off = end + 1
+			continue
+		}
+		text := data[off:end]
+		if len(lb.buf) > 0 {
+			lb.buf = append(lb.buf, text...)
+			text = lb.buf
+		}
+		if len(text) > maxCtlLine {
+			lb.buf = lb.buf[:0]
+			if !tooLong() {
+				return
+			}
+			off = end + 1
+			continue
+		}
+		ok := line(bytes.TrimSuffix(text, []byte{'\r'}), end)
+		lb.buf = lb.buf[:0]
+		if !ok {
+			return
+		}
+		off = end + 1
+	}
+}
+
+// splitCommand returns the verb of a command line in upper case, and its
+// argument; the verb is "" if the line is not a command (three or four
+// letters, then a space or the end of the line). Telnet IAC sequences that
+// clients send before ABOR are skipped.
+func splitCommand(line string) (verb, arg string) {
+	for len(line) > 0 && line[0] >= 0x80 {
+		line = line[1:]
+	}
+	i := 0
+	for i < len(line) && i < 5 && ('a' <= line[i]|0x20 && line[i]|0x20 <= 'z') {
+		i++
+	}
+	if i < 3 || i > 4 || (i < len(line) && line[i] != ' ') {
+		return "", ""
+	}
+	verb = strings.ToUpper(line[:i])
+	if i < len(line) {
+		arg = line[i+1:]
+	}
+	return verb, arg
+}
+
+// startsLine reports whether data starts as a line from role does: a reply
+// from the server, a command from the client.
+func startsLine(data []byte, role int) bool {
+	n := min(len(data), 6)
+	if role == roleServer {
+		return n >= 4 && isReplyLine(string(data[:4]))
+	}
+	verb, _ := splitCommand(string(data[:n]))
+	return verb != "" || n >= 5 && data[3] == ' '
+}
+
+// isReplyLine reports whether line starts as a reply does: three digits,
+// the first 1 to 5, then a space, '-' or the end of the line.
+func isReplyLine(line string) bool {
+	return len(line) >= 3 && '1' <= line[0] && line[0] <= '5' && isDecimal(line[1]) && isDecimal(line[2]) &&
+		(len(line) == 3 || line[3] == ' ' || line[3] == '-')
+}
+
+// ftpVerbs are FTP commands that other protocols do not have; one of them
+// marks a connection picked up mid-stream as FTP control.
+var ftpVerbs = map[string]bool{
+	"USER": true, "PASS": true, "ACCT": true, "CWD": true, "CDUP": true, "SMNT": true,
+	"REIN": true, "PORT": true, "PASV": true, "TYPE": true, "STRU": true, "MODE": true,
+	"RETR": true, "STOR": true, "STOU": true, "APPE": true, "ALLO": true, "REST": true,
+	"RNFR": true, "RNTO": true, "ABOR": true, "DELE": true, "RMD": true, "MKD": true,
+	"PWD": true, "LIST": true, "NLST": true, "SITE": true, "SYST": true, "FEAT": true,
+	"OPTS": true, "EPRT": true, "EPSV": true, "LPRT": true, "LPSV": true, "SIZE": true,
+	"MDTM": true, "MLSD": true, "MLST": true, "PBSZ": true, "PROT": true, "CCC": true,
+	"XPWD": true, "XCWD": true, "XMKD": true, "XRMD": true, "CLNT": true,
+}
+
+// negotiationForm returns the form of a command that negotiates a data
+// connection ("PASV", "EPSV", "LPSV", "PORT", "EPRT" or "LPRT"), or "" for
+// any other command, "EPSV ALL" included.
+func negotiationForm(verb, line string) string {
+	switch verb {
+	case "PASV", "LPSV", "PORT", "EPRT", "LPRT":
+		return verb
+	case "EPSV":
+		if _, arg := splitCommand(line); strings.EqualFold(arg, "ALL") {
+			return ""
+		}
+		return verb
+	}
+	return ""
+}

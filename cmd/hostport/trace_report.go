@@ -1,0 +1,961 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ftpkit/hostport"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// The flags of a negotiation, in the order they are printed.
+const (
+	flagNATMismatch  = "nat-mismatch"
+	flagForeign      = "foreign-address"
+	flagPrivileged   = "privileged-port"
+	flagRefused      = "refused"
+	flagConnected    = "connected"
+	flagNoConnection = "no-connection"
+)
+
+// maxQuotedLineBytes is the longest command or reply kept for the output.
+const maxQuotedLineBytes = 200
+
+// A negotiation is one data-channel negotiation on a control connection: a
+// PASV, EPSV or LPSV command and its reply, or a PORT, EPRT or LPRT command
+// (and its reply).
+type negotiation struct {
+	time           time.Time // when the command was sent
+	client, server netip.AddrPort
+	form           string // "PASV", "EPSV", "LPSV", "PORT", "EPRT" or "LPRT"
+	command, reply string
+	code           int
+
+	endpoint netip.AddrPort // the data endpoint, if the line names one that parses
+	named    netip.Addr     // the address the line names (endpoint's, or 0.0.0.0)
+	real     netip.AddrPort // the same port at the peer's real address, if it differs
+	peer     netip.Addr     // the host expected to connect to the endpoint
+	err      string         // why the address did not parse
+
+	natMismatch, foreign, privileged, refused bool
+
+	dials       []dial // connection attempts to endpoint or real
+	connectedTo netip.AddrPort
+
+	deadline time.Time
+	done     bool // the wait for the data connection is over
+	replied  bool // the reply has been read, or none will be
+}
+
+// A dial is an attempt to open a data connection to an endpoint.
+type dial struct {
+	to, from netip.AddrPort
+	synSeen  bool
+	result   string // "connected", "reset" or "" (no answer seen)
+}
+
+func (n *negotiation) passive() bool {
+	return n.form == "PASV" || n.form == "EPSV" || n.form == "LPSV"
+}
+
+// sameHost reports whether a and b are the same host: an IPv4-mapped IPv6
+// address is its IPv4 address, and zones do not count.
+func sameHost(a, b netip.Addr) bool {
+	return a.Unmap().WithZone("") == b.Unmap().WithZone("")
+}
+
+// newNegotiation records a negotiation command sent on c at ts. A PORT,
+// EPRT or LPRT command names its endpoint at once, and the wait for its data
+// connection starts (some servers connect before they reply).
+func (t *tracer) newNegotiation(c *ctlConn, form, line string, ts time.Time) *negotiation {
+	if c.last != nil {
+		t.abandon(c.last) // a new negotiation replaces the last one
+	}
+	n := &negotiation{
+		time:     ts,
+		client:   c.client,
+		server:   c.server,
+		form:     form,
+		command:  clip(line),
+		deadline: ts.Add(watchTimeout),
+	}
+	c.last = n
+	t.negotiations++
+	t.queue = append(t.queue, n)
+	if n.passive() {
+		n.peer = c.client.Addr()
+		return n
+	}
+	n.peer = c.server.Addr()
+	var ap netip.AddrPort
+	var err error
+	switch form {
+	case "PORT":
+		var hp hostport.HostPort
+		hp, err = hostport.ParsePORT(line)
+		ap = hp.AddrPort()
+	case "EPRT":
+		ap, err = hostport.ParseEPRT(line)
+	case "LPRT":
+		ap, err = hostport.ParseLPRT(line)
+	}
+	if err != nil {
+		n.err = parseReason(err)
+		return n
+	}
+	t.setEndpoint(n, ap, c.client.Addr(), ts)
+	return n
+}
+
+// negotiationReply records the reply to a negotiation command.
+func (t *tracer) negotiationReply(n *negotiation, code int, line string, ts time.Time) {
+	if n.replied {
+		return
+	}
+	if !replyFits(n.form, code) {
+		// Not the reply to this command: the capture lost packets.
+		t.abandon(n)
+		return
+	}
+	n.reply, n.code, n.replied = clip(line), code, true
+	if code >= 400 {
+		n.refused = true
+		t.finalize(n)
+		return
+	}
+	if !n.passive() || n.endpoint.IsValid() || n.err != "" {
+		return
+	}
+	var ap netip.AddrPort
+	var err error
+	switch code {
+	case 227:
+		var hp hostport.HostPort
+		hp, err = hostport.ParsePASV(line)
+		ap = hp.AddrPort()
+	case 228:
+		ap, err = hostport.ParseLPSV(line)
+	case 229:
+		var port uint16
+		port, err = hostport.ParseEPSV(line)
+		ap = netip.AddrPortFrom(n.server.Addr(), port)
+	}
+	if err != nil {
+		n.err = parseReason(err)
+		t.finalize(n)
+		return
+	}
+	if !n.done {
+		n.deadline = ts.Add(watchTimeout)
+	}
+	t.setEndpoint(n, ap, n.server.Addr(), ts)
+}
+
+// replyFits reports whether a reply with code can answer a command of form:
+// an error, or the reply that carries the form's address (227 to PASV),
+// or a success for PORT, EPRT and LPRT.
+func replyFits(form string, code int) bool {
+	switch {
+	case code >= 400:
+		return true
+	case form == "PASV" || form == "EPSV" || form == "LPSV":
+		return strconv.Itoa(code) == replyCode(form)
+	}
+	return code/100 == 2
+}
+
+// setEndpoint sets the endpoint a negotiation names, its flags, and starts
+// the wait for its data connection from since on. own is the address the
+// packets show for the side that named it.
+func (t *tracer) setEndpoint(n *negotiation, ap netip.AddrPort, own netip.Addr, since time.Time) {
+	n.named = ap.Addr().Unmap()
+	n.endpoint = netip.AddrPortFrom(n.named, ap.Port())
+	n.privileged = ap.Port() < 1024
+	switch {
+	case sameHost(n.named, own):
+	case n.passive() && n.named.IsUnspecified():
+		// 0.0.0.0 (vsftpd on IPv6) means the control connection's address.
+		n.real = netip.AddrPortFrom(own, ap.Port())
+	case n.passive():
+		n.natMismatch = true
+		n.real = netip.AddrPortFrom(own, ap.Port())
+	default:
+		n.natMismatch, n.foreign = true, true
+		n.real = netip.AddrPortFrom(own, ap.Port())
+	}
+	if n.done {
+		return // its control connection has ended
+	}
+	t.watch(n, n.endpoint, since)
+	if n.real.IsValid() && !n.done {
+		t.watch(n, n.real, since)
+	}
+}
+
+// watch starts the wait of n for a data connection to ap, from since on:
+// the SYNs and answers already seen since then count.
+func (t *tracer) watch(n *negotiation, ap netip.AddrPort, since time.Time) {
+	t.watches[ap] = append(t.watches[ap], n)
+	n.dials = append(n.dials, dial{to: ap})
+	for _, e := range t.recent[ap] {
+		if !e.at.Before(since) {
+			t.observe(n, e)
+		}
+	}
+}
+
+func (t *tracer) unwatch(n *negotiation, ap netip.AddrPort) {
+	ws := t.watches[ap]
+	for i, w := range ws {
+		if w == n {
+			ws = append(ws[:i], ws[i+1:]...)
+			break
+		}
+	}
+	if len(ws) == 0 {
+		delete(t.watches, ap)
+	} else {
+		t.watches[ap] = ws
+	}
+}
+
+// finalize ends the wait of a negotiation for its data connection.
+func (t *tracer) finalize(n *negotiation) {
+	if n.done {
+		return
+	}
+	n.done = true
+	for _, d := range n.dials {
+		t.unwatch(n, d.to)
+	}
+}
+
+// abandon ends both the wait for the data connection and the wait for the
+// reply of a negotiation.
+func (t *tracer) abandon(n *negotiation) {
+	t.finalize(n)
+	if !n.replied {
+		n.replied = true
+		t.noReply++
+	}
+}
+
+// dialTo returns the negotiation's dial to ap.
+func (n *negotiation) dialTo(ap netip.AddrPort) *dial {
+	for i := range n.dials {
+		if n.dials[i].to == ap {
+			return &n.dials[i]
+		}
+	}
+	return nil
+}
+
+// A tcpEvent is a segment that opens or refuses a TCP connection: a SYN, a
+// SYN-ACK or a RST; or (watchSegment only) another segment of a connection
+// being opened.
+type tcpEvent struct {
+	at       time.Time
+	src, dst netip.AddrPort
+	syn, ack bool
+	rst      bool
+}
+
+// target returns the end of the connection that a data endpoint would be:
+// the destination of a SYN, the source of the answer to one.
+func (e tcpEvent) target() netip.AddrPort {
+	if e.syn && !e.ack || !e.syn && !e.rst {
+		return e.dst
+	}
+	return e.src
+}
+
+// watchSegment looks at whether a TCP segment opens, or fails to open, a
+// data connection that a negotiation waits for: a SYN from the expected peer
+// to the endpoint, then the endpoint's SYN-ACK (connected) or RST (reset).
+// A capture that holds one direction only shows the peer's SYN and then its
+// ACK, which also means connected. SYNs, SYN-ACKs and RSTs are also kept for
+// a while, for the negotiations that the reassembly hands over late, when
+// the capture lost a segment before them.
+func (t *tracer) watchSegment(seg segment) {
+	tcp := seg.tcp
+	e := tcpEvent{at: t.now, src: seg.src, dst: seg.dst, syn: tcp.SYN, ack: tcp.ACK, rst: tcp.RST}
+	if e.syn || e.rst {
+		k := e.target()
+		t.recent[k] = append(t.recent[k], e)
+	}
+	if len(t.watches) == 0 {
+		return
+	}
+	for _, n := range t.watchesCopy(e.target()) {
+		t.observe(n, e)
+	}
+}
+
+// observe applies a TCP event to a negotiation waiting for its endpoint.
+func (t *tracer) observe(n *negotiation, e tcpEvent) {
+	d := n.dialTo(e.target())
+	if d == nil || n.done {
+		return
+	}
+	switch {
+	case e.syn && !e.ack:
+		if sameHost(e.src.Addr(), n.peer) {
+			d.from, d.synSeen = e.src, true
+		}
+	case e.syn:
+		if sameHost(e.dst.Addr(), n.peer) && (!d.synSeen || d.from == e.dst) {
+			d.from = e.dst
+			t.connect(n, d)
+		}
+	case e.rst:
+		if d.synSeen && d.from == e.dst {
+			d.result = "reset"
+		}
+	default:
+		if d.synSeen && d.from == e.src && d.result == "" {
+			t.connect(n, d)
+		}
+	}
+}
+
+// pruneRecent forgets the SYNs, SYN-ACKs and RSTs older than any
+// negotiation the reassembly may still hand over.
+func (t *tracer) pruneRecent() {
+	old := t.now.Add(-recentKept)
+	for k, es := range t.recent {
+		i := 0
+		for i < len(es) && es[i].at.Before(old) {
+			i++
+		}
+		switch {
+		case i == len(es):
+			delete(t.recent, k)
+		case i > 0:
+			t.recent[k] = append(es[:0], es[i:]...)
+		}
+	}
+}
+
+// watchesCopy returns the negotiations waiting for ap, copied, so that the
+// caller may finalize them while it goes through them.
+func (t *tracer) watchesCopy(ap netip.AddrPort) []*negotiation {
+	ws := t.watches[ap]
+	if len(ws) == 0 {
+		return nil
+	}
+	return append([]*negotiation(nil), ws...)
+}
+
+// connect records that the dial d of n connected.
+func (t *tracer) connect(n *negotiation, d *dial) {
+	d.result = "connected"
+	n.connectedTo = d.to
+	t.finalize(n)
+}
+
+// emitReady prints the negotiations at the head of the queue whose waits are
+// over, so that they come out in the order they were made.
+func (t *tracer) emitReady() {
+	i := 0
+	for i < len(t.queue) && t.queue[i].done && t.queue[i].replied {
+		t.emit(t.queue[i])
+		t.queue[i] = nil
+		i++
+	}
+	if i > 0 {
+		t.queue = t.queue[i:]
+	}
+}
+
+// finish ends the trace: it flushes the reassembly, ends every wait, prints
+// what is left and the summary.
+func (t *tracer) finish() {
+	t.asm.FlushAll()
+	for _, n := range t.queue {
+		t.abandon(n)
+	}
+	t.emitReady()
+	t.summary()
+}
+
+// flags returns the flags of a finished negotiation, as printed by the text
+// form: connected(ADDR) if the data connection went to the real address.
+func (n *negotiation) flags(text bool) []string {
+	f := make([]string, 0, 5)
+	if n.natMismatch {
+		f = append(f, flagNATMismatch)
+	}
+	if n.foreign {
+		f = append(f, flagForeign)
+	}
+	if n.privileged {
+		f = append(f, flagPrivileged)
+	}
+	if n.refused {
+		f = append(f, flagRefused)
+	}
+	switch {
+	case !n.endpoint.IsValid():
+	case n.connectedTo.IsValid() && text && n.connectedTo != n.endpoint:
+		f = append(f, flagConnected+"("+n.connectedTo.String()+")")
+	case n.connectedTo.IsValid():
+		f = append(f, flagConnected)
+	default:
+		f = append(f, flagNoConnection)
+	}
+	return f
+}
+
+// timeText writes a capture time in UTC, to the microsecond.
+func timeText(ts time.Time) string {
+	return ts.UTC().Format("2006-01-02T15:04:05.000000Z07:00")
+}
+
+// jsonNegotiation is the JSON form of a negotiation.
+type jsonNegotiation struct {
+	Kind        string     `json:"kind"` // "negotiation"
+	Time        string     `json:"time"`
+	Client      string     `json:"client"`
+	Server      string     `json:"server"`
+	Form        string     `json:"form"`
+	Command     string     `json:"command"`
+	Reply       string     `json:"reply,omitempty"`
+	Endpoint    string     `json:"endpoint,omitempty"`
+	Error       string     `json:"error,omitempty"`
+	Flags       []string   `json:"flags"`
+	ConnectedTo string     `json:"connected_to,omitempty"`
+	Dials       []jsonDial `json:"dials,omitempty"`
+}
+
+type jsonDial struct {
+	To     string `json:"to"`
+	From   string `json:"from"`
+	Result string `json:"result"` // "connected", "reset" or "no-answer"
+}
+
+// emit prints a finished negotiation and counts it for the summary.
+func (t *tracer) emit(n *negotiation) {
+	t.account(n)
+	if t.writeErr != nil {
+		return
+	}
+	if t.json {
+		j := jsonNegotiation{
+			Kind:    "negotiation",
+			Time:    timeText(n.time),
+			Client:  n.client.String(),
+			Server:  n.server.String(),
+			Form:    n.form,
+			Command: n.command,
+			Reply:   n.reply,
+			Error:   n.err,
+			Flags:   n.flags(false),
+		}
+		if n.endpoint.IsValid() {
+			j.Endpoint = n.endpoint.String()
+		}
+		if n.connectedTo.IsValid() {
+			j.ConnectedTo = n.connectedTo.String()
+		}
+		for _, d := range n.dials {
+			if !d.synSeen && d.result == "" {
+				continue
+			}
+			r := d.result
+			if r == "" {
+				r = "no-answer"
+			}
+			j.Dials = append(j.Dials, jsonDial{To: d.to.String(), From: d.from.String(), Result: r})
+		}
+		t.writeJSON(j)
+		return
+	}
+	ep := "-"
+	switch {
+	case n.endpoint.IsValid():
+		ep = n.endpoint.String()
+	case n.err != "":
+		ep = "invalid"
+	}
+	flags := strings.Join(n.flags(true), " ")
+	if flags == "" {
+		flags = "-"
+	}
+	_, t.writeErr = fmt.Fprintf(t.out, "%s  %s -> %s  %s  %s  %s\n",
+		timeText(n.time), n.client, n.server, n.form, ep, flags)
+	if t.lineFlush && t.writeErr == nil {
+		t.writeErr = t.out.Flush()
+	}
+}
+
+func (t *tracer) writeJSON(v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // the types above always marshal
+	}
+	if _, err := t.out.Write(append(b, '\n')); err != nil {
+		t.writeErr = err
+	} else if t.lineFlush {
+		t.writeErr = t.out.Flush()
+	}
+}
+
+// clip cuts a line kept for the output to a bounded length.
+func clip(s string) string {
+	if len(s) > maxQuotedLineBytes {
+		return s[:maxQuotedLineBytes] + "..."
+	}
+	return s
+}
+
+// The kinds of problem the summary diagnoses.
+const (
+	probNATMismatch  = "nat-mismatch"    // a 227/228 address not the server's
+	probForeign      = "foreign-address" // a PORT/EPRT/LPRT address not the client's
+	probPrivileged   = "privileged-port"
+	probRefused      = "refused"
+	probNoConnection = "no-connection"
+	probInvalid      = "invalid" // an address that does not parse
+)
+
+// problemKey groups the negotiations that share a problem.
+type problemKey struct {
+	kind   string
+	form   string
+	side   netip.AddrPort // the server for passive forms; the client's host (port 0) otherwise
+	named  netip.Addr
+	port   uint16
+	detail string // the reply (refused) or the reason (invalid)
+}
+
+// A problem is a group of negotiations with the same problem, for the
+// summary.
+type problem struct {
+	key      problemKey
+	count    int
+	example  string         // a line that shows it
+	own      netip.Addr     // the address the packets show for the side
+	toNamed  int            // data connections to the named endpoint
+	toReal   int            // data connections to the real address instead
+	none     int            // no data connection
+	resets   int            // connection attempts refused with RST
+	resetAt  netip.AddrPort // one of the addresses that refused
+	refused  int            // the peer refused the command
+	accepted int            // the peer accepted it (2xx)
+}
+
+// account counts a finished negotiation for the summary.
+func (t *tracer) account(n *negotiation) {
+	t.byForm[n.form]++
+	side := n.server
+	own := n.server.Addr()
+	if !n.passive() {
+		side = netip.AddrPortFrom(n.client.Addr(), 0)
+		own = n.client.Addr()
+	}
+	note := func(kind string, key problemKey) {
+		key.kind, key.form, key.side = kind, n.form, side
+		p := t.problemIndex[key]
+		if p == nil {
+			if len(t.problems) >= maxProblems {
+				t.droppedProblems++
+				return
+			}
+			p = &problem{key: key, own: own}
+			t.problemIndex[key] = p
+			t.problems = append(t.problems, p)
+		}
+		p.count++
+		if p.example == "" {
+			p.example = n.command
+			if n.passive() && n.reply != "" {
+				p.example = n.reply
+			}
+		}
+		switch {
+		case n.connectedTo.IsValid() && n.connectedTo == n.endpoint:
+			p.toNamed++
+		case n.connectedTo.IsValid():
+			p.toReal++
+		case n.endpoint.IsValid() && !n.refused:
+			p.none++
+		}
+		for _, d := range n.dials {
+			if d.result == "reset" {
+				p.resets++
+				p.resetAt = d.to
+			}
+		}
+		switch {
+		case n.refused:
+			p.refused++
+		case n.code/100 == 2:
+			p.accepted++
+		}
+	}
+	switch {
+	case n.foreign:
+		note(probForeign, problemKey{named: n.named})
+	case n.natMismatch:
+		note(probNATMismatch, problemKey{named: n.named})
+	}
+	if n.privileged {
+		note(probPrivileged, problemKey{port: n.endpoint.Port()})
+	}
+	if n.err != "" {
+		note(probInvalid, problemKey{detail: n.err})
+	}
+	if n.refused && !n.foreign && !n.privileged && n.err == "" {
+		note(probRefused, problemKey{detail: n.reply})
+	}
+	if n.endpoint.IsValid() && !n.connectedTo.IsValid() && !n.refused && !n.natMismatch {
+		note(probNoConnection, problemKey{})
+	}
+}
+
+// jsonProblem is the JSON form of a problem.
+type jsonProblem struct {
+	Kind      string `json:"kind"` // "problem"
+	Problem   string `json:"problem"`
+	Form      string `json:"form"`
+	Server    string `json:"server,omitempty"`
+	Client    string `json:"client,omitempty"`
+	Count     int    `json:"count"`
+	Example   string `json:"example"`
+	Diagnosis string `json:"diagnosis"`
+}
+
+// summary prints the summary: what was found, then a diagnosis of each
+// problem.
+func (t *tracer) summary() {
+	if t.writeErr != nil {
+		return
+	}
+	if t.json {
+		for _, p := range t.problems {
+			j := jsonProblem{Kind: "problem", Problem: p.key.kind, Form: p.key.form, Count: p.count,
+				Example: p.example, Diagnosis: p.diagnosis()}
+			if p.key.side.Port() != 0 {
+				j.Server = p.key.side.String()
+			} else {
+				j.Client = p.key.side.Addr().String()
+			}
+			t.writeJSON(j)
+		}
+		return
+	}
+	var b strings.Builder
+	b.WriteString("\nsummary: ")
+	if t.controls == 0 {
+		fmt.Fprintf(&b, "no FTP control connection found in %d packets\n", t.packets)
+	} else {
+		fmt.Fprintf(&b, "%s, %s", plural(t.controls, "FTP control connection"), plural(t.negotiations, "negotiation"))
+		if len(t.byForm) > 0 {
+			forms := make([]string, 0, len(t.byForm))
+			for _, f := range []string{"PASV", "EPSV", "LPSV", "PORT", "EPRT", "LPRT"} {
+				if c := t.byForm[f]; c > 0 {
+					forms = append(forms, strconv.Itoa(c)+" "+f)
+				}
+			}
+			b.WriteString(" (" + strings.Join(forms, ", ") + ")")
+		}
+		b.WriteString("\n")
+	}
+	if t.noReply > 0 {
+		has := plural(t.noReply, "negotiation") + " has"
+		if t.noReply != 1 {
+			has = plural(t.noReply, "negotiation") + " have"
+		}
+		b.WriteString(wrap(has+" no reply in the capture: it lost packets, or ends too soon.", "", "  "))
+	}
+	if t.gaps > 0 {
+		b.WriteString(wrap(fmt.Sprintf("Control connections lack data in %s (the capture lost packets): "+
+			"negotiations or replies may be missing.", plural(t.gaps, "place")), "", "  "))
+	}
+	if t.tlsConns > 0 {
+		its := "their"
+		if t.tlsConns == 1 {
+			its = "its"
+		}
+		b.WriteString(wrap(fmt.Sprintf("%s switched to TLS (AUTH TLS): %s negotiations are encrypted and not shown.",
+			plural(t.tlsConns, "control connection"), its), "", "  "))
+	}
+	if len(t.problems) == 0 {
+		if t.negotiations > 0 {
+			b.WriteString("no problems found\n")
+		}
+	} else {
+		b.WriteString("problems:\n")
+		for _, p := range t.problems {
+			b.WriteString(wrap(p.label()+": "+p.diagnosis(), "- ", "  "))
+		}
+		if t.droppedProblems > 0 {
+			fmt.Fprintf(&b, "- and %s more not told apart\n", plural(t.droppedProblems, "negotiation"))
+		}
+	}
+	_, t.writeErr = t.out.WriteString(b.String())
+}
+
+// warnings returns what the trace could not read, for standard error.
+func (t *tracer) warnings() []string {
+	var w []string
+	lts := make([]int, 0, len(t.unsupportedLink))
+	for lt := range t.unsupportedLink {
+		lts = append(lts, int(lt))
+	}
+	sort.Ints(lts)
+	for _, lt := range lts {
+		w = append(w, fmt.Sprintf("skipped %s of unsupported link type %d", plural(t.unsupportedLink[layers.LinkType(lt)], "packet"), lt))
+	}
+	if t.cut > 0 {
+		w = append(w, fmt.Sprintf("%s cut short by the capture's snapshot length: commands and replies "+
+			"in them are lost (capture with tcpdump -s 0)", plural(t.cut, "packet")))
+	}
+	return w
+}
+
+// plural writes a count and a noun, adding "s" unless the count is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// times writes "once", "twice" or "N times".
+func times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	return strconv.Itoa(n) + " times"
+}
+
+// replyCode returns the reply code that carries the address of a passive form.
+func replyCode(form string) string {
+	switch form {
+	case "PASV":
+		return "227"
+	case "LPSV":
+		return "228"
+	}
+	return "229"
+}
+
+// label names the problem by the flags it stands for.
+func (p *problem) label() string {
+	if p.key.kind == probForeign {
+		return flagNATMismatch + ", " + flagForeign
+	}
+	return p.key.kind
+}
+
+// diagnosis says in plain words what the problem means and what to do.
+func (p *problem) diagnosis() string {
+	k := p.key
+	var b strings.Builder
+	if k.side.Port() != 0 {
+		fmt.Fprintf(&b, "server %s", k.side)
+	} else {
+		fmt.Fprintf(&b, "client %s", k.side.Addr())
+	}
+	cmds := plural(p.count, k.form+" command")
+	replies := "1 reply to " + k.form
+	if p.count != 1 {
+		replies = strconv.Itoa(p.count) + " replies to " + k.form
+	}
+	switch k.kind {
+	case probNATMismatch:
+		fmt.Fprintf(&b, " advertised %s in %s, but its packets come from %s", k.named, replies, p.own)
+		if routable(k.named) && !routable(p.own) {
+			// Captured inside the server's NAT, with a masquerade address
+			// that may well be right for the clients outside.
+			fmt.Fprintf(&b, ": the server advertises a public address, most likely its NAT's (a masquerade setting "+
+				"such as vsftpd pasv_address), and this capture is inside the NAT. That is right for clients outside; "+
+				"clients inside that trust %s replies must dial the public address, which fails unless the NAT "+
+				"forwards it back in (hairpin). EPSV avoids the question.", replyCode(k.form))
+		} else {
+			fmt.Fprintf(&b, ": the server advertises an address it does not own. Its NAT or masquerade setting "+
+				"(vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P) does not match the address clients "+
+				"reach it at. Clients that trust %s replies will fail; clients that dial the control connection's "+
+				"address instead (curl, lftp, Python ftplib by default) work, and so does EPSV.", replyCode(k.form))
+		}
+		b.WriteString(p.outcome("the advertised address", "the server's real address"))
+	case probForeign:
+		fmt.Fprintf(&b, " named %s in %s, but its packets come from %s. ", k.named, cmds, p.own)
+		switch {
+		case k.named.IsUnspecified():
+			b.WriteString("The unspecified address is no host (lftp sends it in EPRT over IPv6): " +
+				"vsftpd dials its own host for it, other servers refuse it. ")
+		case routable(k.named) && !routable(p.own):
+			b.WriteString("The client most likely advertises its NAT's public address (set in the client, " +
+				"or written in by the NAT), and this capture is inside the NAT; the server connects to the NAT, " +
+				"which must forward the port. ")
+		case !routable(k.named):
+			b.WriteString("The client is most likely behind a NAT that does not rewrite the command and advertises " +
+				"its inside address, so the server cannot reach it; or this is an FTP bounce attempt (RFC 2577). " +
+				"Behind a NAT, use passive mode (EPSV or PASV). ")
+		default:
+			b.WriteString("The command asks the server to connect to another host: an FTP bounce attempt (RFC 2577), " +
+				"or a site-to-site (FXP) transfer. ")
+		}
+		b.WriteString(p.verdict("as servers should refuse addresses other than the client's",
+			"but servers should refuse addresses other than the client's, or clients can use them against "+
+				"third hosts (vsftpd port_promiscuous=NO and ProFTPD AllowForeignAddress off refuse them)"))
+		b.WriteString(p.outcome("the named address", "the client's real address"))
+	case probPrivileged:
+		if k.side.Port() != 0 {
+			fmt.Fprintf(&b, " advertised port %d, below 1024, in %s: clients and firewalls may refuse data connections "+
+				"to well-known ports. Use a passive port range above 1023.", k.port, replies)
+			break
+		}
+		fmt.Fprintf(&b, " asked for data connections to port %d, below 1024, in %s: well-known services listen there, "+
+			"and RFC 2577 advises servers to refuse such ports against bounce attacks on them. ", k.port, cmds)
+		b.WriteString(p.verdict("as RFC 2577 advises", "which RFC 2577 advises against"))
+	case probRefused:
+		fmt.Fprintf(&b, " answered %s with %q: ", cmds, k.detail)
+		b.WriteString(refusalHint(k.form, p.code()))
+	case probNoConnection:
+		if k.side.Port() != 0 {
+			fmt.Fprintf(&b, " announced a data endpoint in %s, but no data connection to it followed: a firewall or NAT "+
+				"between client and server may drop it (the passive port range must be open and forwarded), "+
+				"the client may have given up, or the capture filter leaves out the data ports.", replies)
+		} else {
+			fmt.Fprintf(&b, " sent %s, but the server did not connect to the endpoint: a firewall or NAT in front of "+
+				"the client may block incoming connections (use passive mode), the server may have given up, "+
+				"or the capture filter leaves out the data ports.", cmds)
+		}
+		if p.resets > 0 {
+			fmt.Fprintf(&b, " Connection attempts to %s were refused (RST) %s: nothing listened there.", p.resetAt, times(p.resets))
+		}
+	case probInvalid:
+		if k.side.Port() != 0 {
+			fmt.Fprintf(&b, " sent %s whose address does not parse (%s), such as %q: clients cannot use it.",
+				replies, k.detail, p.example)
+			if strings.HasPrefix(p.example, "227") && k.side.Addr().Is6() {
+				b.WriteString(" A 227 reply carries only IPv4 addresses; on IPv6, clients use EPSV.")
+			}
+			break
+		}
+		fmt.Fprintf(&b, " sent %s whose address does not parse (%s), such as %q. ", cmds, k.detail, p.example)
+		b.WriteString(p.verdict("as it should", "which it should not"))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// code returns the reply code of the example of a refused problem.
+func (p *problem) code() int {
+	if c, err := strconv.Atoi(p.key.detail[:min(3, len(p.key.detail))]); err == nil {
+		return c
+	}
+	return 0
+}
+
+// verdict says how the peer answered the commands: refused (good) or
+// accepted (bad), with the explanations given.
+func (p *problem) verdict(good, bad string) string {
+	var parts []string
+	if p.refused > 0 {
+		parts = append(parts, fmt.Sprintf("The server refused %s, %s.", pluralOf(p.refused, p.count), good))
+	}
+	if p.accepted > 0 {
+		parts = append(parts, fmt.Sprintf("The server accepted %s, %s.", pluralOf(p.accepted, p.count), bad))
+	}
+	return strings.Join(parts, " ")
+}
+
+// pluralOf writes "it", "them", "1 of them" or "N of them".
+func pluralOf(n, of int) string {
+	switch {
+	case n == of && n == 1:
+		return "it"
+	case n == of:
+		return "them"
+	case n == 1:
+		return "1 of them"
+	}
+	return strconv.Itoa(n) + " of them"
+}
+
+// outcome says where the data connections went.
+func (p *problem) outcome(named, real string) string {
+	var parts []string
+	if p.toNamed > 0 {
+		parts = append(parts, fmt.Sprintf("%d went to %s", p.toNamed, named))
+	}
+	if p.toReal > 0 {
+		parts = append(parts, fmt.Sprintf("%d went to %s instead", p.toReal, real))
+	}
+	if p.none > 0 {
+		parts = append(parts, fmt.Sprintf("%d had none", p.none))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	s := " Data connections: " + strings.Join(parts, ", ") + "."
+	if p.resets > 0 {
+		s += fmt.Sprintf(" Connections to %s were refused (RST) %s: nothing listens there.", p.resetAt, times(p.resets))
+	}
+	return s
+}
+
+// refusalHint explains a refusal by its reply code.
+func refusalHint(form string, code int) string {
+	extended := form == "EPSV" || form == "EPRT" || form == "LPSV" || form == "LPRT"
+	switch {
+	case code == 522:
+		return "the server does not support that network protocol (RFC 2428); the reply names the ones it does."
+	case code == 521:
+		return "the server does not support that address family (RFC 1639)."
+	case extended && (code == 500 || code == 502):
+		return "the server does not implement the command; clients fall back to PASV or PORT."
+	case code == 425 && form == "PASV":
+		return "the server cannot open a passive data port for this command; on IPv6, some servers (Pure-FTPd) " +
+			"refuse PASV and want EPSV."
+	case code == 550:
+		return "the server does not allow the command here (after EPSV ALL, for one)."
+	case form == "PORT" || form == "EPRT" || form == "LPRT":
+		return "the server does not accept the address or its syntax; use passive mode."
+	}
+	return "the client needs another command or mode."
+}
+
+// routable reports whether a is an address that can be reached across the
+// Internet, as opposed to one that a NAT hides (private, loopback,
+// link-local, shared, unspecified).
+func routable(a netip.Addr) bool {
+	a = a.Unmap()
+	if a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
+		return false
+	}
+	return !netip.MustParsePrefix("100.64.0.0/10").Contains(a)
+}
+
+// wrap word-wraps text to 78 columns, the first line after first and the
+// others after indent, and ends it with a newline.
+func wrap(text, first, indent string) string {
+	const width = 78
+	var b strings.Builder
+	line := first
+	empty := true
+	for _, w := range strings.Fields(text) {
+		if !empty && len(line)+1+len(w) > width {
+			b.WriteString(line + "\n")
+			line, empty = indent, true
+		}
+		if !empty {
+			line += " "
+		}
+		line += w
+		empty = false
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
