@@ -38,6 +38,7 @@ func ParseEPSV(reply string) (uint16, error) {
 	if err != nil {
 		return 0, err
 	}
+	near := -1 // the first '(' and delimiter that do not make (|||
 	for i := skipKnown(reply, t, n, epsvText); i < n; i++ {
 		if reply[i] != '(' {
 			if i = findOpen(reply, i, n); i >= n {
@@ -48,9 +49,17 @@ func ParseEPSV(reply string) (uint16, error) {
 			if epsvOpen(reply, i, n) {
 				return epsvPort(fn, reply, i+4, n, reply[i+1])
 			}
+			if near < 0 && i+1 < n && isDelim(reply[i+1]) {
+				near = i + 1
+			}
 		} else if isControl(c) {
 			return 0, controlError(fn, reply, i)
 		}
+	}
+	if near >= 0 {
+		// Most likely (|1|192.0.2.1|6446|) or a mistyped (|||6446|).
+		return 0, parseError(fn, reply, near, ErrSyntax,
+			"want three identical delimiters after '(' (net-prt and net-addr are empty in a 229 reply)")
 	}
 	return 0, parseError(fn, reply, n, ErrSyntax, "no (|||tcp-port|) in the reply text")
 }
