@@ -321,30 +321,42 @@ func skipKnown(s string, t, n int, text string) int {
 	return t
 }
 
-// findList returns the index of the first number of the first
-// comma-separated list of numbers in the reply text s[i:n]: the first run of
-// digits followed by a comma. Digits elsewhere are text.
-func findList(fn, s string, i, n int) (int, error) {
+// nextList returns the index in the reply text s[i:n] of the first number
+// of the first comma-separated list of numbers (the first run of digits
+// followed by a comma; digits elsewhere are text), or of the first CR, LF or
+// NUL if that comes first, or n if there is neither.
+func nextList(s string, i, n int) int {
 	for ; i < n; i++ {
-		i = skipText(s, i, n)
-		if i >= n {
+		if i = skipText(s, i, n); i >= n {
 			break
 		}
-		c := s[i]
-		if isDigit(c) {
+		if isControl(s[i]) {
+			return i
+		}
+		if isDigit(s[i]) {
 			j := i + 1
 			for j < n && isDigit(s[j]) {
 				j++
 			}
 			if j < n && s[j] == ',' {
-				return i, nil
+				return i
 			}
 			i = j - 1
-		} else if isControl(c) {
-			return 0, controlError(fn, s, i)
 		}
 	}
-	return 0, parseError(fn, s, n, ErrSyntax, "no comma-separated numbers in the reply text")
+	return n
+}
+
+// findList returns the index of the first number of the first
+// comma-separated list of numbers in the reply text s[i:n].
+func findList(fn, s string, i, n int) (int, error) {
+	switch i = nextList(s, i, n); {
+	case i >= n:
+		return 0, parseError(fn, s, n, ErrSyntax, "no comma-separated numbers in the reply text")
+	case isControl(s[i]):
+		return 0, controlError(fn, s, i)
+	}
+	return i, nil
 }
 
 // gluedBefore reports whether the byte before a list starting at s[i] (with
@@ -392,20 +404,12 @@ func replyTail(fn, s string, j, n, want int) error {
 	if gluedAfter(s, j, n) {
 		return parseError(fn, s, j, ErrSyntax, "list of numbers followed by "+describe(s, j, n))
 	}
-	for i := j; i < n; i++ {
-		c := s[i]
-		if isDigit(c) {
-			k := i + 1
-			for k < n && isDigit(s[k]) {
-				k++
-			}
-			if k < n && s[k] == ',' {
-				return parseError(fn, s, i, ErrSyntax, "a second comma-separated list of numbers")
-			}
-			i = k - 1
-		} else if isControl(c) {
-			return controlError(fn, s, i)
-		}
+	switch i := nextList(s, j, n); {
+	case i >= n:
+	case isControl(s[i]):
+		return controlError(fn, s, i)
+	default:
+		return parseError(fn, s, i, ErrSyntax, "a second comma-separated list of numbers")
 	}
 	return nil
 }
