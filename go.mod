@@ -3,13 +3,8 @@ module github.com/ftpkit/hostport
 go 1.24
 
 require (
-	github.com/gopacket/gopacket v1.4.0
 	github.com/stretchr/testify v1.12.1
 	pgregory.net/rapid v1.3.0
 )
 
-require (
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/net v0.39.0 // indirect
-	golang.org/x/sys v0.32.0 // indirect
-)
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
