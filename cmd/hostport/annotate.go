@@ -269,19 +269,21 @@ func parseReason(err error) string {
 // A command is the verb PORT, EPRT or LPRT in any case, one space and an
 // argument that starts as the form does: a number and a comma for PORT and
 // LPRT ("PORT 10,"), a delimiter, a digit and the same delimiter for EPRT
-// ("EPRT |1|"). A reply is the code 227, 228 or 229, not preceded by a digit,
-// then a space or '-', with text that has a list of numbers (227, 228:
-// "(10,2,...") or '(' and three identical delimiters (229: "(|||"). The verb
-// or code may follow any other character, since tcpdump -A prints the packet
-// headers just before it. The candidate ends at the end of the line or, if the
-// character just before it is a double or single quote, at the next such
-// quote, as in vsftpd's and ProFTPD's logs.
+// ("EPRT |1|"). A reply is the code 227, 228 or 229, then a space or '-',
+// with text that has a list of numbers (227, 228: "(10,2,...") or '(' and
+// three identical delimiters (229: "(|||"). Where a verb or code may start
+// does not depend on the character before it: tcpdump -A prints the packet
+// headers just before the payload, as printable ASCII or '.', so any
+// character, a digit too, may come just before a reply. What follows the
+// verb or code decides alone. The candidate ends at the end of the line or,
+// if the character just before it is a double or single quote, at the next
+// such quote, as in vsftpd's and ProFTPD's logs.
 func nextCandidate(s string, i int) (candidate, bool) {
 	for ; i+4 <= len(s); i++ {
 		form := ""
 		switch c := s[i]; {
 		case c == '2' && s[i+1] == '2' && '7' <= s[i+2] && s[i+2] <= '9' &&
-			(s[i+3] == ' ' || s[i+3] == '-') && (i == 0 || !isDecimal(s[i-1])):
+			(s[i+3] == ' ' || s[i+3] == '-'):
 			form = s[i : i+3]
 		case c|0x20 == 'p' || c|0x20 == 'e' || c|0x20 == 'l':
 			if i+5 < len(s) && s[i+4] == ' ' && strings.EqualFold(s[i+1:i+4], "ort") && c|0x20 == 'p' {
