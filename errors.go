@@ -4,6 +4,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // ErrSyntax indicates that a line or value is not in the form the parser reads:
@@ -94,4 +95,97 @@ func numText(s string) string {
 		return s[:max] + "..."
 	}
 	return s
+}
+
+// Names of the parsing functions, as ParseError.Func carries them.
+const (
+	fnParse     = "Parse"
+	fnParsePASV = "ParsePASV"
+	fnParsePORT = "ParsePORT"
+	fnParseEPSV = "ParseEPSV"
+	fnParseEPRT = "ParseEPRT"
+	fnParseLPSV = "ParseLPSV"
+	fnParseLPRT = "ParseLPRT"
+)
+
+func controlError(fn, s string, i int) error {
+	name := "NUL"
+	switch s[i] {
+	case '\r':
+		name = "CR"
+	case '\n':
+		name = "LF"
+	}
+	return parseError(fn, s, i, ErrSyntax, name+" inside the line")
+}
+
+// describe names the byte at s[i] for a message, or the end of the line.
+func describe(s string, i, n int) string {
+	if i >= n {
+		return "end of line"
+	}
+	if c := s[i]; c >= utf8.RuneSelf {
+		return "byte 0x" + strconv.FormatUint(uint64(c), 16)
+	}
+	return strconv.QuoteRune(rune(s[i]))
+}
+
+// unexpected is the error for the byte s[i] (or the end of the line at n)
+// where want was expected.
+func unexpected(fn, s string, i, n int, want string) error {
+	if i < n && isControl(s[i]) {
+		return controlError(fn, s, i)
+	}
+	return parseError(fn, s, i, ErrSyntax, "want "+want+", found "+describe(s, i, n))
+}
+
+// listEnd is the error for a list of want numbers that stops after got of
+// them, at s[i], where a comma was expected after the field named last.
+func listEnd(fn, s string, i, n, got, want int, last string) error {
+	msg := "want " + strconv.Itoa(want) + " comma-separated numbers, got " + strconv.Itoa(got)
+	if i < n {
+		if isControl(s[i]) {
+			return controlError(fn, s, i)
+		}
+		msg += ", then " + describe(s, i, n) + " after " + last
+	}
+	return parseError(fn, s, i, ErrSyntax, msg)
+}
+
+// missingNumber is the error for a field of a list that has no digits.
+func missingNumber(fn, s string, i, n int, field string) error {
+	if i < n && s[i] == ',' {
+		return parseError(fn, s, i, ErrSyntax, "empty "+field)
+	}
+	return unexpected(fn, s, i, n, "digit for "+field)
+}
+
+// rangeError is the error for the number s[i:e] of field, above max.
+func rangeError(fn, s string, i, e int, field string, max int) error {
+	return parseError(fn, s, i, ErrRange, field+" "+numText(s[i:e])+
+		" out of range [0,"+strconv.Itoa(max)+"]")
+}
+
+// trailing is the error for bytes at s[j:n] after a complete list of want
+// numbers whose last field is named last.
+func trailing(fn, s string, j, n, want int, last string) error {
+	if s[j] == ',' {
+		return tooMany(fn, s, j, n, want)
+	}
+	return unexpected(fn, s, j, n, "end of line after "+last)
+}
+
+// tooMany is the error for a list of want numbers followed by a comma at s[j].
+func tooMany(fn, s string, j, n, want int) error {
+	if j+1 >= n || !isDigit(s[j+1]) {
+		return parseError(fn, s, j, ErrSyntax, "comma after the last number")
+	}
+	got := want
+	for i := j; i < n && (s[i] == ',' || isDigit(s[i])); i++ {
+		if s[i] == ',' {
+			got++
+		}
+	}
+	return parseError(fn, s, j, ErrSyntax, "want "+strconv.Itoa(want)+
+		" comma-separated numbers, got "+strconv.Itoa(got))
 }
