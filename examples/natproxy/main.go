@@ -27,6 +27,17 @@
 //		(RFC 6384); by default each goes as the client sent it.
 //	-data-timeout DURATION
 //		how long a data listener waits for its connection (default 1m).
+//	-idle-timeout DURATION
+//		how long a client may stay silent on its control connection while
+//		no data connection is open, and how long a data connection may
+//		carry nothing, before natproxy closes it (default 5m). A silent
+//		client gets "421 Timeout." and both legs of its session are closed.
+//	-max-sessions N
+//		sessions served at once (default 100; 0 means no cap). Clients
+//		over the cap get a 421 reply and are disconnected.
+//	-max-per-addr N
+//		sessions served at once from one client IP address (default 10;
+//		0 means no cap).
 //
 // The control connection goes through package alg, which finds the data-setup
 // lines in it, however they arrive, and refuses the hostile ones (see its
@@ -54,10 +65,23 @@
 //     from the server.
 //
 // Each data listener serves one connection; a new PASV or PORT from the same
-// client replaces the listener still waiting from the previous one. Each data
-// setup is logged on the standard error with the addresses before and after
-// and the decision. natproxy serves many clients at once and exits cleanly on
-// SIGINT or SIGTERM, closing its connections.
+// client replaces the listener still waiting from the previous one, and a
+// session has at most four data connections (listeners and transfers) at
+// once. Each data setup is logged on the standard error, once, with the
+// addresses before and after and the decision. natproxy serves many clients
+// at once and exits cleanly on SIGINT or SIGTERM, closing its connections.
+//
+// # Limits
+//
+// A session holds two descriptors for its control connections and two for
+// each data transfer (one for a data listener still waiting), so at most
+// ten; natproxy copies data through buffers of its own rather than the
+// runtime's splice pipes, which outlive the transfers until a garbage
+// collection. With the default caps natproxy therefore needs at most about
+// 1,000 descriptors, within the common limit of 1,024. When it runs out of
+// descriptors all the same, it logs the error and retries accepting with a
+// backoff of 5 ms doubling up to 1 s, as net/http does, and serves again as
+// soon as descriptors are free.
 package main
 
 import (
@@ -73,24 +97,27 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	"github.com/ftpkit/hostport"
 	"github.com/ftpkit/hostport/alg"
+	"github.com/ftpkit/hostport/internal/serve"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stderr, nil)
 	stop()
 	os.Exit(code)
 }
 
 // run runs natproxy with the command-line arguments args until ctx is done,
 // logging on stderr, and returns the exit code: 0 after ctx is done, 1 if
-// the proxy cannot listen, 2 for a usage error.
-func run(ctx context.Context, args []string, stderr io.Writer) int {
+// the proxy cannot listen, 2 for a usage error. If ready is not nil, run
+// calls it with the listener's address once clients can connect.
+func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) int {
 	fs := flag.NewFlagSet("natproxy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "", "`ADDR:PORT` where clients connect")
@@ -99,6 +126,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	ports := fs.String("ports", "1024-65535", "`MIN-MAX` ports of the data listeners")
 	passive := fs.String("passive", "", "send the clients' passive commands to the server as `pasv or epsv` (default: as sent)")
 	timeout := fs.Duration("data-timeout", time.Minute, "how long a data listener waits for its connection")
+	idle := fs.Duration("idle-timeout", DefaultIdleTimeout, "how long a control connection may stay silent, and a data connection carry nothing")
+	maxSessions := fs.Int("max-sessions", DefaultMaxSessions, "sessions served at once (0: no cap)")
+	maxPerAddr := fs.Int("max-per-addr", DefaultMaxPerAddr, "sessions served at once from one client IP address (0: no cap)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: natproxy -listen ADDR:PORT -upstream HOST:PORT [flags]\n")
 		fs.PrintDefaults()
@@ -117,7 +147,15 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if *listen == "" || *upstream == "" {
 		return usage("-listen and -upstream are required")
 	}
-	p := &Proxy{Upstream: *upstream, DataTimeout: *timeout, Log: log.New(stderr, "natproxy: ", log.LstdFlags)}
+	if *idle <= 0 {
+		return usage("-idle-timeout: want a positive duration, not %v", *idle)
+	}
+	if *maxSessions < 0 || *maxPerAddr < 0 {
+		return usage("-max-sessions and -max-per-addr: want 0 or more")
+	}
+	p := &Proxy{Upstream: *upstream, DataTimeout: *timeout, IdleTimeout: *idle,
+		MaxSessions: *maxSessions, MaxPerAddr: *maxPerAddr,
+		Log: log.New(stderr, "natproxy: ", log.LstdFlags)}
 	if *public != "" {
 		a, err := netip.ParseAddr(*public)
 		if err != nil {
@@ -145,6 +183,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		return 1
 	}
 	p.Log.Printf("listening on %v for upstream %v", ln.Addr(), p.Upstream)
+	if ready != nil {
+		ready(ln.Addr())
+	}
 	if err := p.Serve(ctx, ln); err != nil {
 		p.Log.Printf("%v", err)
 		return 1
@@ -152,6 +193,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	p.Log.Printf("stopped")
 	return 0
 }
+
+// Defaults of the Proxy's limits, and of the flags that set them.
+const (
+	DefaultIdleTimeout = 5 * time.Minute
+	DefaultMaxSessions = 100
+	DefaultMaxPerAddr  = 10
+)
+
+// maxData is the number of data connections a session may have at once:
+// listeners waiting for their connection and transfers in progress.
+const maxData = 4
 
 // Proxy relays FTP sessions from clients to one upstream server.
 type Proxy struct {
@@ -168,38 +220,37 @@ type Proxy struct {
 	// DataTimeout bounds the wait of a data listener for its connection
 	// and the dialling of the other end.
 	DataTimeout time.Duration
-	// Log receives a line per session, data setup and refused line.
+	// IdleTimeout bounds the time a client may stay silent on its control
+	// connection while the session has no data transfer in progress, the
+	// time a data connection may carry nothing in either direction, and
+	// each write to the client. A silent client gets a 421 reply and the
+	// session ends. Zero means DefaultIdleTimeout.
+	IdleTimeout time.Duration
+	// MaxSessions caps the sessions served at once, and MaxPerAddr those
+	// from one client IP address; a client over a cap gets a 421 reply and
+	// is disconnected. Zero or less means no cap. The flags' defaults are
+	// DefaultMaxSessions and DefaultMaxPerAddr.
+	MaxSessions, MaxPerAddr int
+	// Log receives a line per session, data setup, refused line, refused
+	// client and accept error.
 	Log *log.Logger
 }
 
 // Serve accepts clients on ln and serves each in its own goroutine until ctx
 // is done; then it closes ln and every session and returns nil once they
-// have ended. It returns an error if accepting fails otherwise.
+// have ended. Accept errors that may pass, such as running out of
+// descriptors, are logged and retried after a backoff; Serve returns any
+// other.
 func (p *Proxy) Serve(ctx context.Context, ln net.Listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stop()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return err
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			p.serveClient(ctx, c)
-		}()
+	cfg := serve.Config{
+		MaxSessions: p.MaxSessions,
+		MaxPerAddr:  p.MaxPerAddr,
+		Logf:        p.Log.Printf,
+		Busy: func(c net.Conn, reason string) {
+			io.WriteString(c, "421 "+reason+"\r\n")
+		},
 	}
+	return serve.Serve(ctx, ln, cfg, p.serveClient)
 }
 
 // session is the state of one client's session.
@@ -214,6 +265,9 @@ type session struct {
 
 	mu      sync.Mutex
 	waiting [2]*net.TCPListener // data listeners not yet connected: active, passive
+	data    int                 // data connections: listeners and transfers
+	copying int                 // data transfers in progress
+	ended   time.Time           // when the last data transfer ended
 	wg      sync.WaitGroup      // data connections
 }
 
@@ -233,8 +287,7 @@ func (p *Proxy) serveClient(ctx context.Context, c net.Conn) {
 	defer cancel()
 	s := &session{p: p, ctx: ctx, id: c.RemoteAddr().String(),
 		client: addrPort(c.RemoteAddr()), front: addrPort(c.LocalAddr())}
-	d := net.Dialer{Timeout: p.timeout()}
-	up, err := d.DialContext(ctx, "tcp", p.Upstream)
+	up, err := p.dialUpstream(ctx)
 	if err != nil {
 		p.Log.Printf("[%s] upstream %s: %v", s.id, p.Upstream, err)
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
@@ -249,13 +302,16 @@ func (p *Proxy) serveClient(ctx context.Context, c net.Conn) {
 		ServerAddr: s.server.Addr(),
 		PassiveAs:  p.PassiveAs,
 		OnRefuse: func(d alg.Dir, line []byte, err error) {
+			if errors.As(err, new(*setupError)) {
+				return // the hook logged it, with the addresses
+			}
 			if len(line) > 80 {
 				line = line[:80]
 			}
 			p.Log.Printf("[%s] refused %v line %q: %v", s.id, d, line, err)
 		},
 	}
-	err = alg.Relay(ctx, c, up, cfg)
+	err = alg.Relay(ctx, &controlConn{Conn: c, s: s}, up, cfg)
 	cancel()
 	s.closeWaiting()
 	s.wg.Wait()
@@ -266,12 +322,119 @@ func (p *Proxy) serveClient(ctx context.Context, c net.Conn) {
 	}
 }
 
+// dialUpstream dials the server. While the process or the system is out of
+// descriptors or buffers, it retries with a backoff of 5 ms doubling, for
+// up to a second, so that a client arriving as a flood of connections ends
+// is served rather than turned away.
+func (p *Proxy) dialUpstream(ctx context.Context) (net.Conn, error) {
+	d := net.Dialer{Timeout: p.timeout()}
+	deadline := time.Now().Add(time.Second)
+	for delay := 5 * time.Millisecond; ; delay *= 2 {
+		c, err := d.DialContext(ctx, "tcp", p.Upstream)
+		if err == nil || !outOfResources(err) || time.Now().Add(delay).After(deadline) {
+			return c, err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, err
+		}
+	}
+}
+
+// outOfResources reports whether err says that the process or the system is
+// out of descriptors or buffers, which passes.
+func outOfResources(err error) bool {
+	return errors.Is(err, syscall.EMFILE) || errors.Is(err, syscall.ENFILE) ||
+		errors.Is(err, syscall.ENOBUFS) || errors.Is(err, syscall.ENOMEM)
+}
+
 func (p *Proxy) timeout() time.Duration {
 	if p.DataTimeout > 0 {
 		return p.DataTimeout
 	}
 	return time.Minute
 }
+
+func (p *Proxy) idleTimeout() time.Duration {
+	if p.IdleTimeout > 0 {
+		return p.IdleTimeout
+	}
+	return DefaultIdleTimeout
+}
+
+// errIdle ends a session whose client stayed silent too long.
+var errIdle = errors.New("idle timeout")
+
+// controlConn is the client's control connection. Its reads wait at most
+// the idle timeout while the session has no data transfer in progress; on
+// expiry it sends the client a 421 reply and fails with errIdle, and
+// alg.Relay then closes both legs. Each write waits at most the idle timeout
+// too, and the writes are serialised so that the 421 reply never lands in
+// the middle of another.
+type controlConn struct {
+	net.Conn
+	s   *session
+	wmu sync.Mutex
+}
+
+func (c *controlConn) Read(b []byte) (int, error) {
+	idle := c.s.p.idleTimeout()
+	deadline := time.Now().Add(idle)
+	for {
+		c.Conn.SetReadDeadline(deadline)
+		n, err := c.Conn.Read(b)
+		if n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			return n, err
+		}
+		busy, ended := c.s.dataState()
+		if busy {
+			deadline = time.Now().Add(idle)
+			continue
+		}
+		if d := ended.Add(idle); time.Until(d) > 0 {
+			deadline = d
+			continue
+		}
+		c.wmu.Lock()
+		c.Conn.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(c.Conn, "421 Timeout.\r\n")
+		c.wmu.Unlock()
+		c.s.p.Log.Printf("[%s] no command for %v: sent 421 Timeout", c.s.id, idle)
+		return 0, fmt.Errorf("%w: no command for %v", errIdle, idle)
+	}
+}
+
+func (c *controlConn) Write(b []byte) (int, error) {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.Conn.SetWriteDeadline(time.Now().Add(c.s.p.idleTimeout()))
+	return c.Conn.Write(b)
+}
+
+// CloseWrite closes the writing side of the connection, if it is TCP.
+func (c *controlConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return c.Conn.Close()
+}
+
+// dataState reports whether the session has a data transfer in progress,
+// and when the last one ended.
+func (s *session) dataState() (busy bool, ended time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.copying > 0, s.ended
+}
+
+// setupError is the error of a data setup that the hook refused and logged.
+type setupError struct{ err error }
+
+func (e *setupError) Error() string { return e.err.Error() }
+func (e *setupError) Unwrap() error { return e.err }
 
 // hook sets up the data connection for a data-setup line.
 func (s *session) hook(ev alg.Event) (alg.Rewrite, error) {
@@ -300,18 +463,55 @@ func (s *session) logSetup(ev alg.Event, f alg.Form, after netip.AddrPort, decis
 	s.p.Log.Printf("[%s] data setup %s %s -> %s %s: %s", s.id, name(ev.Form), ev.Addr, name(f), after, decision)
 }
 
+// refuse logs a data setup that is refused, or failed, and returns err
+// marked as logged.
+func (s *session) refuse(ev alg.Event, decision string, err error) (alg.Rewrite, error) {
+	why := err
+	var v *alg.Veto
+	if errors.As(err, &v) && v.Err != nil {
+		why = v.Err
+	}
+	s.logSetup(ev, 0, netip.AddrPort{}, decision+": "+why.Error())
+	return alg.Rewrite{}, &setupError{err}
+}
+
+// errTooManyData refuses a data setup of a session that has maxData data
+// connections already.
+var errTooManyData = fmt.Errorf("%d data connections open already", maxData)
+
+// reserve counts a data connection about to be set up, unless the session
+// has maxData already.
+func (s *session) reserve() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.data >= maxData {
+		return &alg.Veto{Code: 425, Text: "Too many open data connections.", Err: errTooManyData}
+	}
+	s.data++
+	return nil
+}
+
+// release uncounts a data connection.
+func (s *session) release() {
+	s.mu.Lock()
+	s.data--
+	s.mu.Unlock()
+}
+
 // active handles a PORT, EPRT or LPRT from the client: the server will
 // connect to a listener of the proxy's, and the proxy to the client.
 func (s *session) active(ev alg.Event) (alg.Rewrite, error) {
 	target := ev.Addr
 	if err := (hostport.ActivePolicy{}).Check(s.client.Addr(), target); err != nil {
-		s.logSetup(ev, 0, netip.AddrPort{}, "refused: "+err.Error())
-		return alg.Rewrite{}, err
+		return s.refuse(ev, "refused", err)
+	}
+	if err := s.reserve(); err != nil {
+		return s.refuse(ev, "refused", err)
 	}
 	ln, err := hostport.ListenPassive(s.ctx, s.back.Addr(), s.p.Ports)
 	if err != nil {
-		s.logSetup(ev, 0, netip.AddrPort{}, "failed: "+err.Error())
-		return alg.Rewrite{}, &alg.Veto{Code: 425, Text: "Can't open data connection.", Err: err}
+		s.release()
+		return s.refuse(ev, "failed", &alg.Veto{Code: 425, Text: "Can't open data connection.", Err: err})
 	}
 	adv := addrPort(ln.Addr())
 	f := alg.EPRT
@@ -323,6 +523,7 @@ func (s *session) active(ev alg.Event) (alg.Rewrite, error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer s.release()
 		s.relayData(ln, s.server.Addr(), target, "active")
 	}()
 	return alg.Rewrite{Addr: adv, Form: f}, nil
@@ -333,8 +534,7 @@ func (s *session) active(ev alg.Event) (alg.Rewrite, error) {
 func (s *session) passive(ev alg.Event) (alg.Rewrite, error) {
 	target, err := (hostport.PassivePolicy{}).Target(s.server.Addr(), ev.Addr)
 	if err != nil {
-		s.logSetup(ev, 0, netip.AddrPort{}, "refused: "+err.Error())
-		return alg.Rewrite{}, err
+		return s.refuse(ev, "refused", err)
 	}
 	announce := s.front.Addr()
 	if s.p.Public.IsValid() {
@@ -343,13 +543,15 @@ func (s *session) passive(ev alg.Event) (alg.Rewrite, error) {
 	if ev.Asked == alg.PASV && !announce.Unmap().Is4() {
 		// A 227 can carry only IPv4; never announce 0,0,0,0 instead.
 		err := errors.New("no IPv4 address to announce in a 227 reply")
-		s.logSetup(ev, 0, netip.AddrPort{}, "refused: "+err.Error())
-		return alg.Rewrite{}, &alg.Veto{Code: 425, Text: "Can't open data connection: use EPSV.", Err: err}
+		return s.refuse(ev, "refused", &alg.Veto{Code: 425, Text: "Can't open data connection: use EPSV.", Err: err})
+	}
+	if err := s.reserve(); err != nil {
+		return s.refuse(ev, "refused", err)
 	}
 	ln, err := hostport.ListenPassive(s.ctx, s.front.Addr(), s.p.Ports)
 	if err != nil {
-		s.logSetup(ev, 0, netip.AddrPort{}, "failed: "+err.Error())
-		return alg.Rewrite{}, &alg.Veto{Code: 425, Text: "Can't open data connection.", Err: err}
+		s.release()
+		return s.refuse(ev, "failed", &alg.Veto{Code: 425, Text: "Can't open data connection.", Err: err})
 	}
 	adv := netip.AddrPortFrom(announce, addrPort(ln.Addr()).Port())
 	s.logSetup(ev, ev.Asked, adv, fmt.Sprintf("allowed (client connects to %s, proxy dials %s)", ln.Addr(), target))
@@ -357,6 +559,7 @@ func (s *session) passive(ev alg.Event) (alg.Rewrite, error) {
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
+		defer s.release()
 		s.relayData(ln, s.client.Addr(), target, "passive")
 	}()
 	return alg.Rewrite{Addr: adv}, nil
@@ -433,35 +636,102 @@ func (s *session) relayData(ln *net.TCPListener, peer netip.Addr, target netip.A
 		return
 	}
 	out := oc.(*net.TCPConn)
-	fwd, back := splice(s.ctx, in, out)
+	s.mu.Lock()
+	s.copying++
+	s.mu.Unlock()
+	fwd, back, err := relay(s.ctx, in, out, s.p.idleTimeout())
+	s.mu.Lock()
+	s.copying--
+	s.ended = time.Now()
+	s.mu.Unlock()
 	toServer, toClient := fwd, back // passive: in is the client's
 	if mode == "active" {
 		toServer, toClient = back, fwd
 	}
-	s.p.Log.Printf("[%s] %s data connection %s -> %s closed: %d bytes to the client, %d bytes to the server",
-		s.id, mode, in.RemoteAddr(), target, toClient, toServer)
+	end := "closed"
+	if errors.Is(err, errIdle) {
+		end = "closed after " + s.p.idleTimeout().String() + " without data"
+	}
+	s.p.Log.Printf("[%s] %s data connection %s -> %s %s: %d bytes to the client, %d bytes to the server",
+		s.id, mode, in.RemoteAddr(), target, end, toClient, toServer)
 }
 
-// splice copies between a and b in both directions, passing on the end of
-// each direction, until both have ended or ctx is done, and closes them. It
-// returns the bytes copied from a to b and from b to a.
-func splice(ctx context.Context, a, b *net.TCPConn) (ab, ba int64) {
+// bufPool holds the buffers that relay copies through.
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
+
+// relay copies between a and b in both directions, passing on the end of
+// each direction, until both have ended, or neither has carried a byte for
+// idle, or ctx is done, and closes them. It returns the bytes copied from a
+// to b and from b to a, and errIdle if it gave up waiting.
+//
+// It copies through buffers of its own: io.Copy between two TCP connections
+// would splice through a pipe from the runtime's pool, two descriptors that
+// stay open after the transfer until a garbage collection, out of reach of
+// the proxy's caps.
+func relay(ctx context.Context, a, b *net.TCPConn, idle time.Duration) (ab, ba int64, err error) {
 	stop := context.AfterFunc(ctx, func() {
 		a.Close()
 		b.Close()
 	})
 	defer stop()
+	var last atomic.Int64 // when a byte last went either way, in Unix nanoseconds
+	last.Store(time.Now().UnixNano())
 	var wg sync.WaitGroup
+	var errBA error
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ba, _ = io.Copy(a, b)
-		a.CloseWrite()
+		ba, errBA = copyIdle(a, b, idle, &last)
 	}()
-	ab, _ = io.Copy(b, a)
-	b.CloseWrite()
+	ab, err = copyIdle(b, a, idle, &last)
 	wg.Wait()
 	a.Close()
 	b.Close()
-	return ab, ba
+	if err == nil || errors.Is(errBA, errIdle) {
+		// The direction that gave up first closed the other.
+		err = errBA
+	}
+	return ab, ba, err
+}
+
+// copyIdle copies from src to dst until src ends, then closes dst for
+// writing. It fails with errIdle once neither direction has carried a byte
+// for idle, as recorded in last, and closes both.
+func copyIdle(dst, src *net.TCPConn, idle time.Duration, last *atomic.Int64) (int64, error) {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := *bp
+	var n int64
+	for {
+		src.SetReadDeadline(time.Now().Add(idle))
+		m, err := src.Read(buf)
+		if m > 0 {
+			last.Store(time.Now().UnixNano())
+			dst.SetWriteDeadline(time.Now().Add(idle))
+			w, werr := dst.Write(buf[:m])
+			n += int64(w)
+			if werr != nil {
+				src.Close()
+				dst.Close()
+				return n, werr
+			}
+			continue
+		}
+		switch {
+		case err == io.EOF:
+			dst.CloseWrite()
+			return n, nil
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			if time.Since(time.Unix(0, last.Load())) < idle {
+				continue
+			}
+			src.Close()
+			dst.Close()
+			return n, errIdle
+		case err != nil:
+			src.Close()
+			dst.Close()
+			return n, err
+		}
+	}
 }

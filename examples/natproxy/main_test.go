@@ -50,6 +50,14 @@ type fakeServer struct {
 	mu       sync.Mutex
 	stored   map[string][]byte
 	commands []string
+	sessions int // control connections open
+}
+
+// open returns the number of control connections the server has open.
+func (f *fakeServer) open() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.sessions
 }
 
 func newFakeServer(t *testing.T) *fakeServer {
@@ -90,6 +98,14 @@ func (f *fakeServer) received() []string {
 }
 
 func (f *fakeServer) serve(c net.Conn) {
+	f.mu.Lock()
+	f.sessions++
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		f.sessions--
+		f.mu.Unlock()
+	}()
 	r := bufio.NewReader(c)
 	reply := func(s string) { io.WriteString(c, s+"\r\n") }
 	peer := addrPort(c.RemoteAddr()).Addr()
@@ -685,16 +701,19 @@ func TestRun(t *testing.T) {
 			{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:21", "-ports", "80-90"},
 			{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:21", "-passive", "lpsv"},
 			{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:21", "extra"},
+			{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:21", "-idle-timeout", "0s"},
+			{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:21", "-max-sessions", "-1"},
+			{"-listen", "127.0.0.1:0", "-upstream", "127.0.0.1:21", "-max-per-addr", "-1"},
 			{"-nope"},
 		} {
 			var stderr bytes.Buffer
-			assert.Equal(t, 2, run(context.Background(), args, &stderr), "%q", args)
+			assert.Equal(t, 2, run(context.Background(), args, &stderr, nil), "%q", args)
 			assert.Contains(t, stderr.String(), "usage: natproxy", "%q", args)
 		}
 	})
 	t.Run("cannot listen", func(t *testing.T) {
 		var stderr bytes.Buffer
-		assert.Equal(t, 1, run(context.Background(), []string{"-listen", "127.0.0.1:bad", "-upstream", "127.0.0.1:21"}, &stderr))
+		assert.Equal(t, 1, run(context.Background(), []string{"-listen", "127.0.0.1:bad", "-upstream", "127.0.0.1:21"}, &stderr, nil))
 		assert.Contains(t, stderr.String(), "natproxy:")
 	})
 	t.Run("serves until the context ends", func(t *testing.T) {
@@ -703,17 +722,21 @@ func TestRun(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		code := make(chan int, 1)
+		ready := make(chan net.Addr, 1)
 		go func() {
-			code <- run(ctx, []string{"-listen", "127.0.0.1:0", "-upstream", f.addr.String(), "-ports", "20000-60000"}, stderr)
+			code <- run(ctx, []string{"-listen", "127.0.0.1:0", "-upstream", f.addr.String(), "-ports", "20000-60000"}, stderr,
+				func(a net.Addr) { ready <- a })
 		}()
-		re := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 		var addr string
-		for deadline := time.Now().Add(timeout); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			if m := re.FindStringSubmatch(stderr.String()); m != nil {
-				addr = m[1]
-			}
+		select {
+		case a := <-ready:
+			addr = a.String()
+		case c := <-code:
+			t.Fatalf("run returned %d before listening: %s", c, stderr.String())
+		case <-time.After(timeout):
+			t.Fatalf("run did not listen: %s", stderr.String())
 		}
-		require.NotEmpty(t, addr, "no listening line in %q", stderr.String())
+		assert.Contains(t, stderr.String(), "listening on "+addr)
 		require.NoError(t, transfer(addr, "PASV", "run"))
 		cancel()
 		select {
@@ -758,8 +781,7 @@ func TestOneListenerAtATime(t *testing.T) {
 // TestMainSIGINT runs the program itself and stops it with SIGINT.
 func TestMainSIGINT(t *testing.T) {
 	if os.Getenv("NATPROXY_MAIN") == "1" {
-		os.Args = append([]string{"natproxy"}, strings.Fields(os.Getenv("NATPROXY_ARGS"))...)
-		main()
+		childMain()
 		return
 	}
 	f := newFakeServer(t)
@@ -768,26 +790,117 @@ func TestMainSIGINT(t *testing.T) {
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestMainSIGINT$")
 	cmd.Env = append(os.Environ(), "NATPROXY_MAIN=1",
 		"NATPROXY_ARGS=-listen 127.0.0.1:0 -upstream "+f.addr.String())
-	stderr := &syncBuf{}
-	cmd.Stderr = stderr
-	require.NoError(t, cmd.Start())
-	re := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
-	var addr string
-	for deadline := time.Now().Add(timeout); addr == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if m := re.FindStringSubmatch(stderr.String()); m != nil {
-			addr = m[1]
-		}
-	}
-	if addr == "" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatalf("no listening line in %q", stderr.String())
-	}
+	stderr, addr := startChild(t, cmd)
 	require.NoError(t, transfer(addr, "EPSV", "sigint"))
 	require.NoError(t, cmd.Process.Signal(os.Interrupt))
 	err := cmd.Wait()
-	assert.NoError(t, err, "exit status; stderr:\n%s", stderr.String())
-	assert.Contains(t, stderr.String(), "stopped")
+	log := stderr.end()
+	assert.NoError(t, err, "exit status; stderr:\n%s", log)
+	assert.Contains(t, log, "stopped")
+}
+
+// limitFiles, if not nil, sets the limit on the process's descriptors.
+var limitFiles func(n uint64) error
+
+// childMain runs natproxy in the child process of a test, with the
+// arguments in NATPROXY_ARGS and, if NATPROXY_NOFILE is set, that limit on
+// its descriptors.
+func childMain() {
+	if s := os.Getenv("NATPROXY_NOFILE"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 64)
+		if err == nil && limitFiles != nil {
+			err = limitFiles(n)
+		} else if err == nil {
+			err = errors.New("cannot limit descriptors on this system")
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "NATPROXY_NOFILE: %v\n", err)
+			os.Exit(3)
+		}
+	}
+	os.Args = append([]string{"natproxy"}, strings.Fields(os.Getenv("NATPROXY_ARGS"))...)
+	main()
+}
+
+// childLog collects the standard error of a child process.
+type childLog struct {
+	syncBuf
+	more chan struct{} // receives after each line
+	eof  chan struct{} // closed at the end of the standard error
+}
+
+// end waits for the end of the standard error, for at most timeout, and
+// returns the log.
+func (l *childLog) end() string {
+	select {
+	case <-l.eof:
+	case <-time.After(timeout):
+	}
+	return l.String()
+}
+
+// wait waits until the log contains s, for at most d, and reports whether
+// it does.
+func (l *childLog) wait(s string, d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for !strings.Contains(l.String(), s) {
+		select {
+		case <-l.more:
+		case <-timer.C:
+			return strings.Contains(l.String(), s)
+		}
+	}
+	return true
+}
+
+// startChild starts cmd, a natproxy listening on 127.0.0.1, and returns its
+// standard error, collected, and the address it listens on, which it reads
+// from the first lines of its standard error as they come.
+func startChild(t *testing.T, cmd *exec.Cmd) (*childLog, string) {
+	t.Helper()
+	pr, pw, err := os.Pipe()
+	require.NoError(t, err)
+	cmd.Stderr = pw
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		pr.Close()
+		t.Fatal(err)
+	}
+	stderr := &childLog{more: make(chan struct{}, 1), eof: make(chan struct{})}
+	addrc := make(chan string, 1)
+	copied := stderr.eof
+	go func() {
+		defer close(copied)
+		defer pr.Close()
+		re := regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			fmt.Fprintln(stderr, sc.Text())
+			select {
+			case stderr.more <- struct{}{}:
+			default:
+			}
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
+				addrc <- m[1]
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		<-copied
+	})
+	select {
+	case addr := <-addrc:
+		return stderr, addr
+	case <-copied:
+		t.Fatalf("natproxy ended before listening: %s", stderr.String())
+	case <-time.After(timeout):
+		t.Fatalf("natproxy did not listen: %s", stderr.String())
+	}
+	return nil, ""
 }
 
 // A data connection from another host than the client is turned away and
