@@ -890,9 +890,10 @@ func (s *probeSession) transfer(ctx context.Context, m *probeMode, dc net.Conn, 
 		m.Detail = fmt.Sprintf("%s: the data connection opened, but %d bytes in, the transfer did not end within %v: %v", cmd, n, s.p.timeout, err)
 		return
 	}
-	if cut {
-		dc.Close()
-	}
+	// Close our end before the final reply: ProFTPD sends 226 only after
+	// the client has closed the data connection (its lingering close), as
+	// clients do once they have read to the end.
+	dc.Close()
 	fin, err := s.read(ctx)
 	switch {
 	case cut:

@@ -512,3 +512,28 @@ func TestProbeHostile(t *testing.T) {
 		assert.Contains(t, last.Detail, "the probe's overall time ran out")
 	})
 }
+
+// TestProbeLingeringClose: like ProFTPD, a server that sends its final
+// reply only after the client has closed its end of the data connection.
+// The probe must close it once it has read to the end, not after the reply.
+func TestProbeLingeringClose(t *testing.T) {
+	f := newFakeFTP(t)
+	f.handle = func(s *fakeSession, verb, arg string) bool {
+		if verb != "LIST" {
+			return false
+		}
+		dc := s.data()
+		s.send("150 here it comes")
+		dc.Write([]byte("hello.txt\r\n"))
+		dc.(*net.TCPConn).CloseWrite()
+		dc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		if _, err := dc.Read(make([]byte, 1)); !isTimeout(err) {
+			s.send("226 done")
+		}
+		dc.Close()
+		return true
+	}
+	o := runProbeTest(t, "-json", "-timeout", "1s", f.url())
+	assert.Equal(t, exitOK, o.code)
+	assert.Equal(t, []string{"EPSV:ok", "PASV:ok", "PASV-control:ok", "EPRT:ok", "PORT:ok", "LPSV:ok", "LPRT:ok"}, o.results())
+}
