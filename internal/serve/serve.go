@@ -6,8 +6,10 @@
 //
 //   - It survives running out of file descriptors: an accept that fails
 //     with EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED or a timeout is
-//     logged and retried after a backoff of 5 ms, doubling up to 1 s, so
-//     that the server serves again within a second of the load going away.
+//     logged and retried after a backoff of 5 ms, doubling up to 1 s, or
+//     as soon as a session ends and so frees its descriptors. The server
+//     serves again within a second of the load going away, at once if the
+//     load was its own sessions.
 //   - It caps the sessions served at once, in total and per client address
 //     (vsftpd's max_clients and max_per_ip), and turns the others away with
 //     a 421 reply.
@@ -89,8 +91,9 @@ func Temporary(err error) bool {
 // return, and returns nil. Temporary accept errors (EMFILE, ENFILE,
 // ENOBUFS, ENOMEM, ECONNABORTED, timeouts; see [Temporary]) are logged and
 // retried after a backoff that doubles from 5 ms to 1 s, as net/http's
-// Server does; any other error is returned (after closing ln and waiting
-// for the handlers).
+// Server does, or as soon as a handler returns (or a refused connection is
+// closed), since that frees a descriptor; any other error is returned
+// (after closing ln and waiting for the handlers).
 //
 // The ctx given to handle is done when Serve's ctx is; handle should then
 // return promptly, for Serve waits for it. Serve closes c when handle
@@ -111,6 +114,15 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(ctx con
 	defer ln.Close()
 
 	lim := limiter{max: cfg.MaxSessions, maxPer: cfg.MaxPerAddr, per: map[string]int{}}
+	// freed holds a token when a connection has been closed since the
+	// last look: a wait after EMFILE can end at once.
+	freed := make(chan struct{}, 1)
+	free := func() {
+		select {
+		case freed <- struct{}{}:
+		default:
+		}
+	}
 	var delay time.Duration
 	for {
 		c, err := ln.Accept()
@@ -123,9 +135,15 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(ctx con
 			}
 			delay = nextDelay(delay)
 			cfg.logf("accept: %v; retrying in %v", err, delay)
+			select {
+			case <-freed: // from before the error: no use
+			default:
+			}
 			t := time.NewTimer(delay)
 			select {
 			case <-t.C:
+			case <-freed:
+				t.Stop()
 			case <-ctx.Done():
 				t.Stop()
 				return nil
@@ -139,6 +157,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(ctx con
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer free()
 				defer c.Close()
 				if cfg.Busy != nil {
 					c.SetDeadline(time.Now().Add(BusyTimeout))
@@ -150,6 +169,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(ctx con
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer free()
 			defer lim.release(key)
 			defer c.Close()
 			handle(ctx, c)

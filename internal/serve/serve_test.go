@@ -127,6 +127,22 @@ func greet(t *testing.T, from, addr string) (net.Conn, string) {
 	return c, strings.TrimSuffix(line, "\r\n")
 }
 
+// greetAgain greets as greet does until the line is not a 421 reply
+// (the place of a session that ends is freed just after its handler
+// returns), and returns the line.
+func greetAgain(t *testing.T, from, addr string) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		c, line := greet(t, from, addr)
+		if !strings.HasPrefix(line, "421 ") || time.Now().After(deadline) {
+			return line
+		}
+		c.Close()
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // closed requires that the server closes c.
 func closed(t *testing.T, c net.Conn) {
 	t.Helper()
@@ -152,9 +168,8 @@ func TestMaxSessions(t *testing.T) {
 	assert.Equal(t, 2, h.count())
 
 	a.Close() // frees a place once the handler returns
-	require.Eventually(t, func() bool { return h.count() == 1 }, timeout, time.Millisecond)
-	_, line = greet(t, "", addr)
-	assert.Equal(t, "220 3", line, "the place freed is taken")
+	assert.Equal(t, "220 3", greetAgain(t, "", addr), "the place freed is taken")
+	assert.Equal(t, 2, h.count())
 	_, line = greet(t, "", addr)
 	assert.Equal(t, "421 "+serve.ReasonTotal, line)
 	assert.Contains(t, logs.String(), "There are too many connected users, please try later. (sessions 2/2, from 127.0.0.1 2/unlimited)")
@@ -179,9 +194,8 @@ func TestMaxPerAddr(t *testing.T) {
 	assert.Equal(t, "421 "+serve.ReasonPerAddr, line)
 
 	a.Close()
-	require.Eventually(t, func() bool { return h.count() == 3 }, timeout, time.Millisecond)
-	_, line = greet(t, "127.0.0.1", addr)
-	assert.Equal(t, "220 5", line, "the place freed is taken")
+	assert.Equal(t, "220 5", greetAgain(t, "127.0.0.1", addr), "the place freed is taken")
+	assert.Equal(t, 4, h.count())
 	assert.Contains(t, logs.String(), "(sessions 4/unlimited, from 127.0.0.2 2/2)")
 }
 
@@ -379,8 +393,8 @@ func TestBackoff(t *testing.T) {
 		"accept: accept tcp: accept4: software caused connection abort; retrying in 5ms",
 	}
 	assert.Equal(t, want, logs.all())
-	// The waits add up to 320 ms; allow for a slow machine.
-	assert.GreaterOrEqual(t, elapsed, 320*time.Millisecond)
+	// The waits before the first connection add up to 315 ms.
+	assert.GreaterOrEqual(t, elapsed, 315*time.Millisecond)
 	assert.Less(t, elapsed, 3*time.Second)
 	times := ln.acceptTimes()
 	require.GreaterOrEqual(t, len(times), 9)
@@ -514,4 +528,102 @@ func TestConnClosedAfterHandle(t *testing.T) {
 	c, line := greet(t, "", addr)
 	assert.Equal(t, "220 bye", line)
 	closed(t, c)
+}
+
+// gateListener's Accept fails with EMFILE while full is set, and otherwise
+// gives a connection from net.Pipe and sets full: one connection for each
+// setFull(false).
+type gateListener struct {
+	mu     sync.Mutex
+	full   bool
+	times  []time.Time
+	closed chan struct{}
+	once   sync.Once
+}
+
+func (l *gateListener) setFull(full bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.full = full
+}
+
+func (l *gateListener) Accept() (net.Conn, error) {
+	l.mu.Lock()
+	full := l.full
+	l.full = true
+	l.times = append(l.times, time.Now())
+	l.mu.Unlock()
+	select {
+	case <-l.closed:
+		return nil, net.ErrClosed
+	default:
+	}
+	if full {
+		return nil, acceptErr(syscall.EMFILE)
+	}
+	a, _ := net.Pipe()
+	return a, nil
+}
+
+func (l *gateListener) Close() error {
+	l.once.Do(func() { close(l.closed) })
+	return nil
+}
+
+func (l *gateListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
+
+func (l *gateListener) accepts() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.times)
+}
+
+// TestBackoffEndsWhenSessionEnds: when a handler returns during a wait
+// after EMFILE, Serve accepts again at once instead of finishing the wait.
+func TestBackoffEndsWhenSessionEnds(t *testing.T) {
+	ln := &gateListener{closed: make(chan struct{})}
+	logs := &logBuf{}
+	release := make(chan struct{})
+	started := make(chan struct{}, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- serve.Serve(ctx, ln, serve.Config{Logf: logs.logf}, func(ctx context.Context, c net.Conn) {
+			started <- struct{}{}
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		})
+	}()
+	defer func() {
+		cancel()
+		select {
+		case err := <-done:
+			assert.NoError(t, err)
+		case <-time.After(timeout):
+			t.Error("Serve did not return")
+		}
+	}()
+	select {
+	case <-started:
+	case <-time.After(timeout):
+		t.Fatal("no session")
+	}
+	require.Eventually(t, func() bool { return strings.HasSuffix(logs.String(), "retrying in 1s") }, timeout, time.Millisecond,
+		"the backoff reaches 1s")
+	n := ln.accepts()
+	ln.setFull(false)
+	freed := time.Now()
+	release <- struct{}{} // the session ends
+	select {
+	case <-started:
+		assert.Less(t, time.Since(freed), 300*time.Millisecond, "accepted without waiting the 1 s out")
+	case <-time.After(timeout):
+		t.Fatal("no second session")
+	}
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	require.Greater(t, len(ln.times), n)
+	assert.Less(t, ln.times[n].Sub(freed), 300*time.Millisecond, "the accept after the session ended")
 }
