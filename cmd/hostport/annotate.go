@@ -51,6 +51,9 @@ annotate works on a live log:
 
 The exit status is 0, 1 if a FILE cannot be read or standard output cannot
 be written, and 2 for a usage error.
+
+flags:
+  -h	print this message and exit
 `
 
 // runAnnotate is the annotate subcommand: it copies its input to stdout,
@@ -59,9 +62,9 @@ func runAnnotate(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hostport annotate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {} // the long usage for -h, the short one for errors, below
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, annotateUsage)
+			fmt.Fprint(stdout, annotateUsage)
 			return exitOK
 		}
 		fmt.Fprint(stderr, annotateShortUsage)

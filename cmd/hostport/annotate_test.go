@@ -215,9 +215,24 @@ func TestAnnotateArgs(t *testing.T) {
 	t.Run("help", func(t *testing.T) {
 		out, errOut, code := annotateString("", "-h")
 		assert.Equal(t, 0, code)
-		assert.Empty(t, out)
-		assert.Equal(t, annotateUsage, errOut)
-		assert.Contains(t, errOut, "tail -f /var/log/vsftpd.log | hostport annotate")
+		assert.Empty(t, errOut)
+		assert.Equal(t, annotateUsage, out, "help goes to standard output")
+		assert.Contains(t, out, "tail -f /var/log/vsftpd.log | hostport annotate")
+	})
+	t.Run("help after a file", func(t *testing.T) {
+		out, errOut, code := annotateString("", a, "-h")
+		assert.Equal(t, 0, code)
+		assert.Empty(t, errOut)
+		assert.Equal(t, annotateUsage, out)
+	})
+	t.Run("a file named like a flag, after --", func(t *testing.T) {
+		dash := filepath.Join(dir, "-h")
+		require.NoError(t, os.WriteFile(dash, []byte("PORT 10,2,0,2,4,32\n"), 0o644))
+		t.Chdir(dir)
+		out, errOut, code := annotateString("", a, "--", "-h")
+		assert.Equal(t, 0, code)
+		assert.Empty(t, errOut)
+		assert.Equal(t, "PORT 10,2,0,2,4,31   # 10.2.0.2:1055\nPORT 10,2,0,2,4,32   # 10.2.0.2:1056\n", out)
 	})
 	t.Run("unknown flag", func(t *testing.T) {
 		_, errOut, code := annotateString("", "-x")

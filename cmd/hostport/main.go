@@ -4,24 +4,29 @@ Hostport converts FTP host-port encodings to addresses and back.
 Given a line from an FTP control connection, it prints the address the line
 carries; given an address with port, it prints every line that can carry it.
 It reads what package [github.com/ftpkit/hostport] parses: PORT, EPRT and
-LPRT commands, 227, 228 and 229 replies, and the bare arguments of the
-commands.
+LPRT commands, 227, 228 and 229 replies and their text without the code, and
+the bare arguments of the commands.
 
 Usage:
 
-	hostport [flags] [LINE | ADDR]...
+	hostport [-form FORM] [LINE | ADDR]...
 	hostport annotate [FILE]...
 	hostport trace [-json] FILE
+	hostport help [COMMAND]
 
 Each argument is a LINE or an ADDR. With no arguments, hostport reads them
-from standard input, one per line, and skips blank lines.
+from standard input, one per line, and skips blank lines. Spaces and tabs
+around an argument or a line are ignored, and so is a final "\r\n" or "\n".
 
 A LINE is a PORT, EPRT or LPRT command (the verb in any case), a 227, 228 or
-229 reply (the code, then a space or '-'), or a bare argument: a list of
-numbers, or an EPRT argument, which starts with its delimiter. A list of nine
-numbers whose first is 4, or of 21 whose first is 6, is an LPRT argument; any
-other list is a six-number host-port. A final "\r\n" or "\n" is dropped. For
-each LINE, hostport prints the address and port it carries:
+229 reply (the code, then a space or '-'), the text of such a reply without
+its code, or a bare argument: a list of numbers, or an EPRT argument, which
+starts with its delimiter. A list of nine numbers whose first is 4, or of 21
+whose first is 6, is an LPRT argument; any other list is a six-number
+host-port. Reply text with a list of numbers is read as the text of a 227
+reply, or of a 228 reply if the list has the length of an LPRT argument; text
+with '(' and three identical delimiters as that of a 229 reply. For each
+LINE, hostport prints the address and port it carries:
 
 	$ hostport 'PORT 10,2,0,2,4,31' 'EPRT |2|2001:db8::1|5282|'
 	10.2.0.2:1055
@@ -37,34 +42,49 @@ An ADDR is an IP address and port, such as 192.0.2.1:1025 or
 [2001:db8::1]:5282. For each ADDR, hostport prints every line that can carry
 it, one per line: for IPv4 the bare host-port, PORT, the 227 reply, EPRT, the
 229 reply, LPRT and the 228 reply; for IPv6 EPRT, the 229 reply, LPRT and the
-228 reply.
+228 reply. An empty line separates these lines from the results of the
+other arguments:
 
-	$ hostport '[2001:db8::1]:5282'
+	$ hostport '[2001:db8::1]:5282' 'PORT 10,2,0,2,4,31'
 	EPRT |2|2001:db8::1|5282|
 	229 Entering Extended Passive Mode (|||5282|)
 	LPRT 6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162
 	228 Entering Long Passive Mode (6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162)
 
-Standard output carries only these results. A line that does not parse is
-reported on standard error with the parser's message, and hostport goes on
-with the next one:
+	10.2.0.2:1055
 
-	hostport.ParsePORT: parsing "PORT 10,2,0,2,4,310": p2 310 out of range [0,255] at offset 16
+With -form, hostport prints one form instead, for each ADDR and for the
+address of each LINE, which converts one form into another:
+
+	$ hostport -form EPRT 'PORT 10,2,0,2,4,31' 192.0.2.1:1025
+	EPRT |1|10.2.0.2|1055|
+	EPRT |1|192.0.2.1|1025|
+
+Standard output carries only these results. A LINE or ADDR that does not
+convert is reported on standard error, with the parser's message for a LINE,
+and hostport goes on with the next one. A line of standard input is named by
+its number:
+
+	line 3: hostport.ParsePORT: parsing "PORT 10,2,0,2,4,310": p2 310 out of range [0,255] at offset 16
 
 A line of standard input longer than 1 MiB is an error too.
 
 The annotate subcommand copies a log or a trace, adding to each line that
 carries a data address a comment with the address it decodes to; the trace
 subcommand reads a pcap or pcapng capture and reports each data-channel
-negotiation of the FTP control connections in it. "hostport annotate -h" and
-"hostport trace -h" describe them.
+negotiation of the FTP control connections in it. "hostport help annotate"
+and "hostport help trace" describe them.
 
 The flags are:
 
+	-form FORM
+		Print only FORM: hostport (the bare six numbers), PORT, PASV or 227,
+		EPRT, EPSV or 229, LPRT, LPSV or 228, in any case.
 	-h
-		Print a usage message on standard error and exit 0.
+		Print a usage message on standard output and exit 0.
 
-Put -- before the first argument if it starts with '-'.
+Flags may come before, between or after the arguments. Put -- before the
+arguments that start with '-': every argument after it is a LINE or ADDR.
 
 The exit status is 0 if every LINE and ADDR was converted, 1 if any failed,
 and 2 for a usage error such as an unknown flag.
@@ -101,17 +121,27 @@ const (
 // reported as errors and skipped.
 const maxLine = 1 << 20
 
-const usageText = `usage: hostport [flags] [LINE | ADDR]...
+const usageText = `usage: hostport [-form FORM] [LINE | ADDR]...
        hostport annotate [FILE]...
        hostport trace [-json] FILE
+       hostport help [COMMAND]
 
 Prints the address each FTP line carries (PORT, EPRT or LPRT command, 227,
-228 or 229 reply, or their bare argument), or every line that can carry an
-address with port (192.0.2.1:1025, [2001:db8::1]:5282). With no arguments,
-reads them from standard input, one per line.
+228 or 229 reply or its text, or a bare argument), or every line that can
+carry an address with port (192.0.2.1:1025, [2001:db8::1]:5282). With no
+arguments, reads them from standard input, one per line.
 
 flags:
-  -h	print this message and exit
+  -form FORM	print only FORM for each address: hostport, PORT, PASV or 227,
+		EPRT, EPSV or 229, LPRT, LPSV or 228
+  -h		print this message and exit
+
+Flags may come anywhere; after --, every argument is a LINE or ADDR.
+
+commands:
+  annotate	append the address to each line of a log that carries one
+  trace		report the data-channel negotiations in a capture
+  help		print the usage of a command
 `
 
 // run is the command: it hands a subcommand to its own function, or converts
@@ -124,23 +154,29 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runAnnotate(args[1:], stdin, stdout, stderr)
 		case "trace":
 			return runTrace(args[1:], stdin, stdout, stderr)
+		case "help":
+			return runHelp(args[1:], stdout, stderr)
 		}
 	}
 
 	fs := flag.NewFlagSet("hostport", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), usageText) }
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {} // the usage goes to stdout for -h, to stderr after errors, below
+	var form outForm
+	fs.Var(&form, "form", "print only `FORM`")
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usageText)
 			return exitOK
 		}
+		fmt.Fprint(stderr, usageText)
 		return exitUsage
 	}
 
-	c := converter{stdout: stdout, stderr: stderr}
+	c := converter{stdout: stdout, stderr: stderr, form: form}
 	if fs.NArg() > 0 {
 		for _, arg := range fs.Args() {
-			if !c.handle(arg) {
+			if !c.handle("", arg) {
 				return exitFail
 			}
 		}
@@ -152,15 +188,16 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	sc.Buffer(make([]byte, 0, 4096), maxLine+1) // room for the '\n'
 	sc.Split(ls.split)
 	for n := 1; sc.Scan(); n++ {
+		where := "line " + strconv.Itoa(n) + ": "
 		if ls.tooLong {
-			c.fail(fmt.Sprintf("hostport: line %d: longer than %d bytes", n, maxLine))
+			c.fail(fmt.Sprintf("%shostport: longer than %d bytes", where, maxLine))
 			continue
 		}
 		line := sc.Text()
-		if strings.TrimLeft(line, " \t") == "" {
+		if strings.Trim(line, " \t") == "" {
 			continue
 		}
-		if !c.handle(line) {
+		if !c.handle(where, line) {
 			return exitFail
 		}
 	}
@@ -170,10 +207,125 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return c.code()
 }
 
+// runHelp is the help command: it prints the usage of the command named in
+// args, or of hostport, on stdout.
+func runHelp(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 {
+		fmt.Fprint(stderr, "usage: hostport help [COMMAND]\n")
+		return exitUsage
+	}
+	text := usageText
+	if len(args) == 1 {
+		switch args[0] {
+		case "annotate":
+			text = annotateUsage
+		case "trace":
+			text = traceUsage
+		case "help":
+		default:
+			fmt.Fprintf(stderr, "hostport help: unknown command %s: want annotate, trace or help\n", quote(args[0]))
+			return exitUsage
+		}
+	}
+	if _, err := io.WriteString(stdout, text); err != nil {
+		fmt.Fprintf(stderr, "hostport: writing standard output: %v\n", err)
+		return exitFail
+	}
+	return exitOK
+}
+
+// parseFlags parses args with fs, as fs.Parse does, except that flags may
+// come after or between the other arguments, as in "hostport trace cap.pcap
+// -json". The arguments after "--" are not flags, whatever they look like.
+// Afterwards fs.Args returns the arguments that are not flags, in order.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		left := fs.Args()
+		if len(left) == 0 {
+			break
+		}
+		// fs.Parse stopped at a non-flag argument, or just after "--",
+		// which it drops.
+		if stop := len(args) - len(left) - 1; stop >= 0 && args[stop] == "--" {
+			rest = append(rest, left...)
+			break
+		}
+		rest = append(rest, left[0])
+		args = left[1:]
+	}
+	// Parse once more, so that fs.Args returns them all.
+	return fs.Parse(append([]string{"--"}, rest...))
+}
+
+// An outForm is the form that -form asks for: one of the wire forms, or
+// formHostPort for the bare six numbers; formAll, its zero value, for every
+// form that can carry the address.
+type outForm int
+
+const (
+	formAll outForm = iota
+	formHostPort
+	formPORT
+	formPASV
+	formEPRT
+	formEPSV
+	formLPRT
+	formLPSV
+)
+
+// outFormNames maps the names that -form accepts, in upper case, to forms.
+var outFormNames = map[string]outForm{
+	"HOSTPORT": formHostPort,
+	"PORT":     formPORT,
+	"PASV":     formPASV, "227": formPASV,
+	"EPRT": formEPRT,
+	"EPSV": formEPSV, "229": formEPSV,
+	"LPRT": formLPRT,
+	"LPSV": formLPSV, "228": formLPSV,
+}
+
+// String returns the name of f, as -form takes it.
+func (f outForm) String() string {
+	switch f {
+	case formHostPort:
+		return "hostport"
+	case formPORT:
+		return "PORT"
+	case formPASV:
+		return "227"
+	case formEPRT:
+		return "EPRT"
+	case formEPSV:
+		return "229"
+	case formLPRT:
+		return "LPRT"
+	case formLPSV:
+		return "228"
+	}
+	return ""
+}
+
+// Set sets f from the name of a form, in any case.
+func (f *outForm) Set(name string) error {
+	v, ok := outFormNames[strings.ToUpper(name)]
+	if !ok {
+		return fmt.Errorf("unknown form %s: want hostport, PORT, PASV or 227, EPRT, EPSV or 229, LPRT, LPSV or 228", quote(name))
+	}
+	*f = v
+	return nil
+}
+
 // converter converts lines and addresses and keeps track of failures.
 type converter struct {
 	stdout, stderr io.Writer
+	form           outForm // what to print for each result
 	failed         bool
+	printed        bool // a result was printed
+	lastMulti      bool // the last result printed was several lines
 }
 
 // code returns the exit code for the lines converted so far.
@@ -190,37 +342,99 @@ func (c *converter) fail(msg string) {
 	fmt.Fprintln(c.stderr, msg)
 }
 
-// handle prints what s converts to, or reports why it does not convert. It
-// returns false if stdout cannot be written, when there is no point in going
-// on.
-func (c *converter) handle(s string) bool {
-	out, err := convert(s)
+// handle prints what s converts to, or reports why it does not convert,
+// after where ("line 3: ", or "" for an argument). An empty line separates
+// a result of several lines from the results before and after it. handle
+// returns false if stdout cannot be written, when there is no point in
+// going on.
+func (c *converter) handle(where, s string) bool {
+	out, err := c.convert(s)
 	if err != nil {
-		c.fail(err.Error())
+		c.fail(where + err.Error())
 		return true
 	}
-	for _, o := range out {
-		if _, err := io.WriteString(c.stdout, o+"\n"); err != nil {
-			c.fail("hostport: writing standard output: " + err.Error())
-			return false
-		}
+	multi := len(out) > 1
+	if c.printed && (multi || c.lastMulti) {
+		out = append([]string{""}, out...)
+	}
+	c.printed, c.lastMulti = true, multi
+	if _, err := io.WriteString(c.stdout, strings.Join(out, "\n")+"\n"); err != nil {
+		c.fail("hostport: writing standard output: " + err.Error())
+		return false
 	}
 	return true
 }
 
+// A result is what a LINE or an ADDR converts to.
+type result struct {
+	ap       netip.AddrPort
+	portOnly bool // a 229 reply: ap has the port and no address
+	addr     bool // an ADDR, whose every form is printed unless -form
+}
+
 // convert returns the lines to print for s, a LINE or an ADDR, or an error:
-// the parser's own for a LINE, one starting "hostport: " otherwise. A final
-// "\r\n" or "\n" is dropped first, so that an argument reads as the same
-// line of standard input does; a second one is left for the parser to
-// reject.
-func convert(s string) ([]string, error) {
+// the parser's own for a LINE, one starting "hostport: " otherwise.
+func (c *converter) convert(s string) ([]string, error) {
+	r, err := parse(s)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case c.form != formAll:
+		line, err := format(r, c.form)
+		if err != nil {
+			return nil, err
+		}
+		return []string{line}, nil
+	case r.addr:
+		return forms(r.ap), nil
+	case r.portOnly:
+		return []string{":" + strconv.Itoa(int(r.ap.Port()))}, nil
+	}
+	return []string{r.ap.String()}, nil
+}
+
+// format returns the line of form f that carries r.
+func format(r result, f outForm) (string, error) {
+	if r.portOnly && f != formEPSV {
+		return "", fmt.Errorf("hostport: a 229 reply carries a port and no address, so it has no %s form", f)
+	}
+	switch f {
+	case formHostPort, formPORT, formPASV:
+		hp, err := hostport.FromAddrPort(r.ap)
+		if err != nil {
+			return "", fmt.Errorf("hostport: %s: the %s form carries IPv4 addresses only", r.ap, f)
+		}
+		switch f {
+		case formPORT:
+			return hostport.FormatPORT(hp), nil
+		case formPASV:
+			return hostport.FormatPASV(hp), nil
+		}
+		return hp.String(), nil
+	case formEPRT:
+		return hostport.FormatEPRT(r.ap), nil
+	case formEPSV:
+		return hostport.FormatEPSV(r.ap.Port()), nil
+	case formLPRT:
+		return hostport.FormatLPRT(r.ap), nil
+	}
+	return hostport.FormatLPSV(r.ap), nil
+}
+
+// parse reads s, a LINE or an ADDR. A final "\r\n" or "\n" is dropped
+// first, so that an argument reads as the same line of standard input does
+// (a second one is left for the parser to reject), and then the spaces and
+// tabs around it.
+func parse(s string) (result, error) {
 	if t, ok := strings.CutSuffix(s, "\n"); ok {
 		if t = strings.TrimSuffix(t, "\r"); !strings.HasSuffix(t, "\n") {
 			s = t
 		}
 	}
+	s = strings.Trim(s, " \t")
 	if ap, err := netip.ParseAddrPort(s); err == nil {
-		return forms(ap), nil
+		return result{ap: ap, addr: true}, nil
 	}
 	switch kind(s) {
 	case kindPORT:
@@ -236,31 +450,62 @@ func convert(s string) ([]string, error) {
 	case kindEPSV:
 		port, err := hostport.ParseEPSV(s)
 		if err != nil {
-			return nil, err
+			return result{}, err
 		}
-		return []string{":" + strconv.Itoa(int(port))}, nil
+		return result{ap: netip.AddrPortFrom(netip.Addr{}, port), portOnly: true}, nil
 	case kindHostPort:
 		return hostPort(hostport.Parse(s))
 	case kindAddr:
-		_, err := netip.ParseAddrPort(s)
-		return nil, fmt.Errorf("hostport: parsing address %s: %w", quote(s), err)
+		return result{}, addrError(s)
 	}
-	return nil, fmt.Errorf("hostport: unrecognised line %s: not a PORT, EPRT or LPRT command, "+
-		"a 227, 228 or 229 reply, a bare argument or an address with port", quote(s))
+	return result{}, fmt.Errorf("hostport: unrecognised line %s: not a PORT, EPRT or LPRT command, "+
+		"a 227, 228 or 229 reply or its text, a bare argument or an address with port", quote(s))
 }
 
-func hostPort(hp hostport.HostPort, err error) ([]string, error) {
+func hostPort(hp hostport.HostPort, err error) (result, error) {
 	if err != nil {
-		return nil, err
+		return result{}, err
 	}
-	return []string{hp.AddrPort().String()}, nil
+	return result{ap: hp.AddrPort()}, nil
 }
 
-func addrPort(ap netip.AddrPort, err error) ([]string, error) {
+func addrPort(ap netip.AddrPort, err error) (result, error) {
 	if err != nil {
-		return nil, err
+		return result{}, err
 	}
-	return []string{ap.String()}, nil
+	return result{ap: ap}, nil
+}
+
+// addrError returns the error for s, an address with port that
+// [netip.ParseAddrPort] rejects: which part is wrong, and why, once.
+func addrError(s string) error {
+	const want = "want an address and port, such as 192.0.2.1:1025 or [2001:db8::1]:5282"
+	reason := want
+	if _, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil {
+		reason = "no port: " + want
+	} else if i := strings.LastIndexByte(s, ':'); i >= 0 {
+		host, port := s[:i], s[i+1:]
+		bracketed := strings.HasPrefix(host, "[") && strings.HasSuffix(host, "]")
+		host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+		a, err := netip.ParseAddr(host)
+		switch {
+		case err != nil:
+			reason = strings.TrimPrefix(err.Error(), "ParseAddr("+strconv.Quote(host)+"): ")
+		case a.Is4() && bracketed:
+			reason = "brackets around an IPv4 address"
+		case a.Is6() && !bracketed:
+			reason = "an IPv6 address with port needs brackets, as in [2001:db8::1]:5282"
+		case port == "":
+			reason = "no port after ':'"
+		default:
+			if n, err := strconv.ParseUint(port, 10, 64); err == nil && n > 65535 {
+				reason = "port " + port + " out of range [0,65535]"
+			} else {
+				reason = "port " + quote(port) + " is not a decimal number"
+			}
+		}
+	}
+	return fmt.Errorf("hostport: parsing address %s: %s", quote(s), reason)
 }
 
 // forms returns every line that can carry ap: those of the six-number form
@@ -286,9 +531,9 @@ const (
 	kindPORT              // PORT command
 	kindEPRT              // EPRT command or bare argument
 	kindLPRT              // LPRT command or bare argument
-	kindPASV              // 227 reply
-	kindLPSV              // 228 reply
-	kindEPSV              // 229 reply
+	kindPASV              // 227 reply or its text
+	kindLPSV              // 228 reply or its text
+	kindEPSV              // 229 reply or its text
 	kindHostPort          // bare six numbers
 	kindAddr              // an address with port that does not parse
 )
@@ -312,7 +557,7 @@ func kind(s string) lineKind {
 		}
 	}
 	if v > 1 {
-		return kindUnknown
+		return textKind(s, v)
 	}
 
 	// A reply: a three-digit code and a space or '-'.
@@ -333,9 +578,7 @@ func kind(s string) lineKind {
 	case startsList(s):
 		// A bare list of numbers: a long host-port if it has the length
 		// its af announces, a host-port otherwise.
-		af := strings.TrimLeft(s[:strings.IndexByte(s, ',')], "0")
-		n := strings.Count(s, ",") + 1
-		if (n == 9 && af == "4") || (n == 21 && af == "6") {
+		if isLongList(s) {
 			return kindLPRT
 		}
 		return kindHostPort
@@ -347,6 +590,43 @@ func kind(s string) lineKind {
 		return kindEPRT // |1|132.235.1.2|6275|
 	}
 	return kindUnknown
+}
+
+// textKind tells the kind of s, which starts with a word of v letters that
+// is not PORT, EPRT or LPRT: the text of a reply without its code, as
+// "Entering Passive Mode (192,0,2,1,4,1).", or nothing. A word in capitals
+// is another command's verb, as in "PASV" or "USER anonymous", or a
+// misspelt one, as in "PORTS 10,2,0,2,4,31".
+func textKind(s string, v int) lineKind {
+	if strings.ToUpper(s[:v]) == s[:v] {
+		return kindUnknown
+	}
+	if looksLike("229", s) {
+		return kindEPSV
+	}
+	for j := 0; j < len(s); j++ {
+		if isDigit(s[j]) && !isDigit(s[j-1]) && startsNumberList(s[j:]) {
+			if isLongList(s[j:]) {
+				return kindLPSV
+			}
+			return kindPASV
+		}
+	}
+	return kindUnknown
+}
+
+// isLongList reports whether the list of numbers that s starts with has the
+// length of an LPRT argument for the af it starts with: 9 numbers for af 4,
+// 21 for af 6.
+func isLongList(s string) bool {
+	af := strings.TrimLeft(s[:strings.IndexByte(s, ',')], "0")
+	n := 1
+	for i := 0; i < len(s) && (isDigit(s[i]) || s[i] == ','); i++ {
+		if s[i] == ',' {
+			n++
+		}
+	}
+	return (n == 9 && af == "4") || (n == 21 && af == "6")
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }

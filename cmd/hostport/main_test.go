@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"errors"
+	"flag"
+	"io"
 	"net/netip"
 	"os"
 	"strconv"
@@ -15,7 +17,7 @@ import (
 	"pgregory.net/rapid"
 )
 
-const unrecognised = `: not a PORT, EPRT or LPRT command, a 227, 228 or 229 reply, a bare argument or an address with port`
+const unrecognised = `: not a PORT, EPRT or LPRT command, a 227, 228 or 229 reply or its text, a bare argument or an address with port`
 
 // lines joins lines, each ending in "\n".
 func lines(ls ...string) string {
@@ -101,6 +103,33 @@ func TestRun(t *testing.T) {
 			wantOut: lines("10.2.0.2:1055", ":6446", "[2001:db8::1]:5282"),
 		},
 
+		// Spaces and tabs around an argument, as a shell user types them.
+		{name: "trailing space", args: []string{"PORT 10,2,0,2,4,31 "}, wantOut: "10.2.0.2:1055\n"},
+		{name: "spaces and tabs around", args: []string{" \tEPRT |1|132.235.1.2|6275| \t"}, wantOut: "132.235.1.2:6275\n"},
+		{name: "space around an ADDR", args: []string{" 192.0.2.1:1025 "}, wantOut: forms4},
+		{name: "trailing space and CRLF", args: []string{"PORT 10,2,0,2,4,31 \r\n"}, wantOut: "10.2.0.2:1055\n"},
+		{
+			name:    "space inside is the parser's to judge",
+			args:    []string{"PORT 10,2,0,2,4, 31"},
+			wantErr: `hostport.ParsePORT: parsing "PORT 10,2,0,2,4, 31": want digit for p2, found ' ' at offset 16` + "\n",
+			code:    1,
+		},
+
+		// Reply text without its code, as the library reads it.
+		{name: "227 text", args: []string{"Entering Passive Mode (192,0,2,1,4,1)."}, wantOut: "192.0.2.1:1025\n"},
+		{name: "227 text without parentheses", args: []string{"Entering Passive Mode 192,0,2,1,4,1"}, wantOut: "192.0.2.1:1025\n"},
+		{name: "229 text", args: []string{"Entering Extended Passive Mode (|||6446|)"}, wantOut: ":6446\n"},
+		{name: "228 text", args: []string{"Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)"}, wantOut: "192.0.2.1:1025\n"},
+		{name: "228 text IPv6", args: []string{"Entering Long Passive Mode (6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162)"}, wantOut: "[2001:db8::1]:5282\n"},
+		{name: "text in lower case", args: []string{"entering passive mode (192,0,2,1,4,1)"}, wantOut: "192.0.2.1:1025\n"},
+		{
+			name:    "227 text out of range",
+			args:    []string{"Entering Passive Mode (192,0,2,1,300,7)"},
+			wantErr: `hostport.ParsePASV: parsing "Entering Passive Mode (192,0,2,1,300,7)": p1 300 out of range [0,255] at offset 33` + "\n",
+			code:    1,
+		},
+		{name: "text without an address", args: []string{"Entering Passive Mode"}, wantErr: `hostport: unrecognised line "Entering Passive Mode"` + unrecognised + "\n", code: 1},
+
 		// ADDR.
 		{name: "ADDR v4", args: []string{"192.0.2.1:1025"}, wantOut: forms4},
 		{name: "ADDR v6", args: []string{"[2001:db8::1]:5282"}, wantOut: forms6},
@@ -117,7 +146,16 @@ func TestRun(t *testing.T) {
 				"228 Entering Long Passive Mode (6,16,0,0,0,0,0,0,0,0,0,0,255,255,192,0,2,1,2,0,21)",
 			),
 		},
-		{name: "ADDR and LINE", args: []string{"[2001:db8::1]:5282", "10,2,0,2,4,31"}, wantOut: forms6 + "10.2.0.2:1055\n"},
+		{name: "ADDR and LINE", args: []string{"[2001:db8::1]:5282", "10,2,0,2,4,31"}, wantOut: forms6 + "\n10.2.0.2:1055\n"},
+		{name: "LINE and ADDR", args: []string{"10,2,0,2,4,31", "[2001:db8::1]:5282"}, wantOut: "10.2.0.2:1055\n\n" + forms6},
+		{name: "two ADDRs", args: []string{"192.0.2.1:1025", "[2001:db8::1]:5282"}, wantOut: forms4 + "\n" + forms6},
+		{
+			name:    "a failed argument between two ADDRs",
+			args:    []string{"192.0.2.1:1025", "PORT 1", "[2001:db8::1]:5282"},
+			wantOut: forms4 + "\n" + forms6,
+			wantErr: `hostport.ParsePORT: parsing "PORT 1": want 6 comma-separated numbers, got 1 at offset 6` + "\n",
+			code:    1,
+		},
 
 		// LINEs that do not parse: the library's message, unchanged.
 		{
@@ -182,13 +220,26 @@ func TestRun(t *testing.T) {
 		{name: "longer verb", args: []string{"PORTS 10,2,0,2,4,31"}, wantErr: `hostport: unrecognised line "PORTS 10,2,0,2,4,31"` + unrecognised + "\n", code: 1},
 		{name: "reply code alone", args: []string{"227"}, wantErr: `hostport: unrecognised line "227"` + unrecognised + "\n", code: 1},
 		{name: "empty argument", args: []string{""}, wantErr: `hostport: unrecognised line ""` + unrecognised + "\n", code: 1},
-		{name: "address without port", args: []string{"192.0.2.1"}, wantErr: `hostport: parsing address "192.0.2.1": not an ip:port` + "\n", code: 1},
+		{name: "address without port", args: []string{"192.0.2.1"}, wantErr: `hostport: parsing address "192.0.2.1": no port: want an address and port, such as 192.0.2.1:1025 or [2001:db8::1]:5282` + "\n", code: 1},
 		{
 			name:    "port out of range",
 			args:    []string{"[2001:db8::1]:65536"},
-			wantErr: `hostport: parsing address "[2001:db8::1]:65536": invalid port "65536" parsing "[2001:db8::1]:65536"` + "\n",
+			wantErr: `hostport: parsing address "[2001:db8::1]:65536": port 65536 out of range [0,65535]` + "\n",
 			code:    1,
 		},
+		{
+			name:    "IPv4 port out of range, said once",
+			args:    []string{"192.0.2.1:70000"},
+			wantErr: `hostport: parsing address "192.0.2.1:70000": port 70000 out of range [0,65535]` + "\n",
+			code:    1,
+		},
+		{name: "port not a number", args: []string{"192.0.2.1:ftp"}, wantErr: `hostport: parsing address "192.0.2.1:ftp": port "ftp" is not a decimal number` + "\n", code: 1},
+		{name: "empty port", args: []string{"192.0.2.1:"}, wantErr: `hostport: parsing address "192.0.2.1:": no port after ':'` + "\n", code: 1},
+		{name: "bad IPv4 address", args: []string{"192.0.2.256:21"}, wantErr: `hostport: parsing address "192.0.2.256:21": IPv4 field has value >255` + "\n", code: 1},
+		{name: "IPv4 in brackets", args: []string{"[192.0.2.1]:21"}, wantErr: `hostport: parsing address "[192.0.2.1]:21": brackets around an IPv4 address` + "\n", code: 1},
+		{name: "IPv6 without brackets", args: []string{"2001:db8::1:21"}, wantErr: `hostport: parsing address "2001:db8::1:21": no port: want an address and port, such as 192.0.2.1:1025 or [2001:db8::1]:5282` + "\n", code: 1},
+		{name: "bad IPv6 address", args: []string{"[2001:db8::g]:21"}, wantErr: `hostport: parsing address "[2001:db8::g]:21": each colon-separated field must have at least one digit (at "g")` + "\n", code: 1},
+		{name: "IPv6 without brackets or port", args: []string{"[2001:db8::1]"}, wantErr: `hostport: parsing address "[2001:db8::1]": no port: want an address and port, such as 192.0.2.1:1025 or [2001:db8::1]:5282` + "\n", code: 1},
 		{
 			name:    "long line is cut in the message",
 			args:    []string{strings.Repeat("x", 300)},
@@ -215,41 +266,41 @@ func TestRun(t *testing.T) {
 		{name: "stdin no final newline", stdin: "PORT 10,2,0,2,4,31", wantOut: "10.2.0.2:1055\n"},
 		{name: "stdin CRLF", stdin: "PORT 10,2,0,2,4,31\r\n229 Entering Extended Passive Mode (|||6446|)\r\n", wantOut: lines("10.2.0.2:1055", ":6446")},
 		{name: "stdin blank lines", stdin: "\n\n   \n\t\n10,2,0,2,4,31\n\r\n", wantOut: "10.2.0.2:1055\n"},
-		{name: "stdin ADDR", stdin: "192.0.2.1:1025\n[2001:db8::1]:5282\n", wantOut: forms4 + forms6},
+		{name: "stdin ADDR", stdin: "192.0.2.1:1025\n[2001:db8::1]:5282\n", wantOut: forms4 + "\n" + forms6},
 		{
 			name:    "stdin failure in the middle",
 			stdin:   lines("PORT 10,2,0,2,4,31", "PORT 10,2,0,2,4,256", "hello", "EPRT |2|2001:db8::1|5282|"),
 			wantOut: lines("10.2.0.2:1055", "[2001:db8::1]:5282"),
 			wantErr: lines(
-				`hostport.ParsePORT: parsing "PORT 10,2,0,2,4,256": p2 256 out of range [0,255] at offset 16`,
-				`hostport: unrecognised line "hello"`+unrecognised,
+				`line 2: hostport.ParsePORT: parsing "PORT 10,2,0,2,4,256": p2 256 out of range [0,255] at offset 16`,
+				`line 3: hostport: unrecognised line "hello"`+unrecognised,
 			),
 			code: 1,
 		},
 		{
 			name:    "stdin CR inside a line",
 			stdin:   "PORT 10,2,0,2\r,4,31\n",
-			wantErr: `hostport.ParsePORT: parsing "PORT 10,2,0,2\r,4,31": CR inside the line at offset 13` + "\n",
+			wantErr: `line 1: hostport.ParsePORT: parsing "PORT 10,2,0,2\r,4,31": CR inside the line at offset 13` + "\n",
 			code:    1,
 		},
 		{
 			name:    "stdin line too long",
 			stdin:   "10,2,0,2,4,31\n" + strings.Repeat("1", maxLine+1) + "\n192.0.2.1:1025\n",
-			wantOut: "10.2.0.2:1055\n" + forms4,
-			wantErr: "hostport: line 2: longer than 1048576 bytes\n",
+			wantOut: "10.2.0.2:1055\n\n" + forms4,
+			wantErr: "line 2: hostport: longer than 1048576 bytes\n",
 			code:    1,
 		},
 		{
 			name:    "stdin last line too long",
 			stdin:   "10,2,0,2,4,31\n" + strings.Repeat("1", 3*maxLine),
 			wantOut: "10.2.0.2:1055\n",
-			wantErr: "hostport: line 2: longer than 1048576 bytes\n",
+			wantErr: "line 2: hostport: longer than 1048576 bytes\n",
 			code:    1,
 		},
 		{
 			name:    "stdin line of the longest length",
 			stdin:   strings.Repeat("1", maxLine) + "\n",
-			wantErr: `hostport: unrecognised line "` + strings.Repeat("1", 200) + `"...` + unrecognised + "\n",
+			wantErr: `line 1: hostport: unrecognised line "` + strings.Repeat("1", 200) + `"...` + unrecognised + "\n",
 			code:    1,
 		},
 	}
@@ -265,54 +316,119 @@ func TestRun(t *testing.T) {
 }
 
 func TestRunFlags(t *testing.T) {
-	t.Run("help", func(t *testing.T) {
-		var stdout, stderr bytes.Buffer
-		code := run([]string{"-h"}, strings.NewReader("PORT 10,2,0,2,4,31\n"), &stdout, &stderr)
-		assert.Equal(t, 0, code)
-		assert.Empty(t, stdout.String())
-		assert.Equal(t, usageText, stderr.String())
-	})
-	t.Run("unknown flag", func(t *testing.T) {
-		var stdout, stderr bytes.Buffer
-		code := run([]string{"-x", "PORT 10,2,0,2,4,31"}, strings.NewReader(""), &stdout, &stderr)
-		assert.Equal(t, 2, code)
-		assert.Empty(t, stdout.String())
-		assert.Equal(t, "flag provided but not defined: -x\n"+usageText, stderr.String())
-	})
-	t.Run("argument starting with a dash", func(t *testing.T) {
-		var stdout, stderr bytes.Buffer
-		code := run([]string{"-1,2,3,4,5,6"}, strings.NewReader(""), &stdout, &stderr)
-		assert.Equal(t, 2, code)
-		assert.Empty(t, stdout.String())
-		assert.True(t, strings.HasPrefix(stderr.String(), "flag provided but not defined: -1,2,3,4,5,6\n"), "stderr: %q", stderr.String())
-	})
-}
-
-// The subcommands get the arguments after their name; "--" makes a LINE of
-// their name.
-func TestRunSubcommands(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		args    []string
-		wantErr string
+		wantOut string
+		wantErr string // the whole of stderr
 		code    int
 	}{
-		{name: "annotate help", args: []string{"annotate", "-h"}, wantErr: annotateUsage},
-		{name: "trace help", args: []string{"trace", "-h"}, wantErr: traceUsage},
+		// Help goes to standard output, with status 0, as a reader piping
+		// it to less expects.
+		{name: "help", args: []string{"-h"}, wantOut: usageText},
+		{name: "help after an argument", args: []string{"PORT 10,2,0,2,4,31", "-h"}, wantOut: usageText},
+		{name: "help command", args: []string{"help"}, wantOut: usageText},
+		{name: "help help", args: []string{"help", "help"}, wantOut: usageText},
+		{name: "help annotate", args: []string{"help", "annotate"}, wantOut: annotateUsage},
+		{name: "help trace", args: []string{"help", "trace"}, wantOut: traceUsage},
 		{
-			name:    "name as a LINE",
-			args:    []string{"--", "trace"},
-			wantErr: `hostport: unrecognised line "trace"` + unrecognised + "\n",
+			name:    "help of an unknown command",
+			args:    []string{"help", "convert"},
+			wantErr: `hostport help: unknown command "convert": want annotate, trace or help` + "\n",
+			code:    2,
+		},
+		{name: "help of two commands", args: []string{"help", "annotate", "trace"}, wantErr: "usage: hostport help [COMMAND]\n", code: 2},
+		{name: "annotate help", args: []string{"annotate", "-h"}, wantOut: annotateUsage},
+		{name: "help as a LINE", args: []string{"--", "help"}, wantErr: `hostport: unrecognised line "help"` + unrecognised + "\n", code: 1},
+		{name: "trace as a LINE", args: []string{"--", "trace"}, wantErr: `hostport: unrecognised line "trace"` + unrecognised + "\n", code: 1},
+
+		// Usage errors go to standard error, with status 2.
+		{name: "unknown flag", args: []string{"-x", "PORT 10,2,0,2,4,31"}, wantErr: "flag provided but not defined: -x\n" + usageText, code: 2},
+		{name: "unknown flag after an argument", args: []string{"PORT 10,2,0,2,4,31", "-x"}, wantErr: "flag provided but not defined: -x\n" + usageText, code: 2},
+		{name: "argument starting with a dash", args: []string{"-1,2,3,4,5,6"}, wantErr: "flag provided but not defined: -1,2,3,4,5,6\n" + usageText, code: 2},
+		{name: "argument starting with a dash after --", args: []string{"PORT 10,2,0,2,4,31", "--", "-1-192.0.2.1-21-"}, wantOut: lines("10.2.0.2:1055", "192.0.2.1:21")},
+		{
+			name:    "unknown form",
+			args:    []string{"-form", "PASVX", "192.0.2.1:21"},
+			wantErr: `invalid value "PASVX" for flag -form: unknown form "PASVX": want hostport, PORT, PASV or 227, EPRT, EPSV or 229, LPRT, LPSV or 228` + "\n" + usageText,
+			code:    2,
+		},
+
+		// -form prints one form, for an ADDR and for a LINE's address.
+		{name: "form PORT", args: []string{"-form", "PORT", "192.0.2.1:1025"}, wantOut: "PORT 192,0,2,1,4,1\n"},
+		{name: "form after the argument", args: []string{"192.0.2.1:1025", "-form=port"}, wantOut: "PORT 192,0,2,1,4,1\n"},
+		{name: "form hostport", args: []string{"-form", "hostport", "192.0.2.1:1025"}, wantOut: "192,0,2,1,4,1\n"},
+		{name: "form 227", args: []string{"-form", "227", "192.0.2.1:1025"}, wantOut: "227 Entering Passive Mode (192,0,2,1,4,1).\n"},
+		{name: "form PASV", args: []string{"-form", "pasv", "192.0.2.1:1025"}, wantOut: "227 Entering Passive Mode (192,0,2,1,4,1).\n"},
+		{name: "form EPSV", args: []string{"-form", "EPSV", "[2001:db8::1]:5282"}, wantOut: "229 Entering Extended Passive Mode (|||5282|)\n"},
+		{name: "form LPRT", args: []string{"-form", "LPRT", "[2001:db8::1]:5282"}, wantOut: "LPRT 6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162\n"},
+		{name: "form 228", args: []string{"-form", "228", "192.0.2.1:1025"}, wantOut: "228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)\n"},
+		{
+			name:    "form converts LINEs",
+			args:    []string{"-form", "EPRT", "PORT 10,2,0,2,4,31", "227 Entering Passive Mode (192,0,2,1,4,1).", "LPRT 6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,20,162"},
+			wantOut: lines("EPRT |1|10.2.0.2|1055|", "EPRT |1|192.0.2.1|1025|", "EPRT |2|2001:db8::1|5282|"),
+		},
+		{name: "form 229 of a 229", args: []string{"-form", "229", "229 Entering Extended Passive Mode (|||6446|)"}, wantOut: "229 Entering Extended Passive Mode (|||6446|)\n"},
+		{
+			name:    "form PORT of a 229",
+			args:    []string{"-form", "PORT", "229 Entering Extended Passive Mode (|||6446|)"},
+			wantErr: "hostport: a 229 reply carries a port and no address, so it has no PORT form\n",
 			code:    1,
 		},
+		{
+			name:    "form PORT of IPv6",
+			args:    []string{"-form", "PORT", "[2001:db8::1]:5282", "192.0.2.1:1025"},
+			wantOut: "PORT 192,0,2,1,4,1\n",
+			wantErr: "hostport: [2001:db8::1]:5282: the PORT form carries IPv4 addresses only\n",
+			code:    1,
+		},
+		{name: "form on stdin", args: []string{"-form", "EPRT"}, wantOut: lines("EPRT |1|192.0.2.1|1025|", "EPRT |2|2001:db8::1|5282|")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer
-			code := run(tc.args, strings.NewReader(""), &stdout, &stderr)
+			stdin := "192.0.2.1:1025\n[2001:db8::1]:5282\n"
+			code := run(tc.args, strings.NewReader(stdin), &stdout, &stderr)
 			assert.Equal(t, tc.code, code, "exit code")
-			assert.Empty(t, stdout.String(), "stdout")
+			assert.Equal(t, tc.wantOut, stdout.String(), "stdout")
 			assert.Equal(t, tc.wantErr, stderr.String(), "stderr")
 		})
+	}
+}
+
+// parseFlags takes flags anywhere among the arguments, and none after "--".
+func TestParseFlags(t *testing.T) {
+	for _, tc := range []struct {
+		args     []string
+		wantJSON bool
+		wantArgs []string
+		wantErr  string
+	}{
+		{args: nil, wantArgs: []string{}},
+		{args: []string{"cap.pcap"}, wantArgs: []string{"cap.pcap"}},
+		{args: []string{"-json", "cap.pcap"}, wantJSON: true, wantArgs: []string{"cap.pcap"}},
+		{args: []string{"cap.pcap", "-json"}, wantJSON: true, wantArgs: []string{"cap.pcap"}},
+		{args: []string{"a", "-json", "b"}, wantJSON: true, wantArgs: []string{"a", "b"}},
+		{args: []string{"a", "--", "-json", "b"}, wantArgs: []string{"a", "-json", "b"}},
+		{args: []string{"--", "--"}, wantArgs: []string{"--"}},
+		{args: []string{"-", "-json"}, wantJSON: true, wantArgs: []string{"-"}},
+		{args: []string{"a", "-n", "3", "b"}, wantArgs: []string{"a", "b"}},
+		{args: []string{"a", "-x"}, wantErr: "flag provided but not defined: -x"},
+		{args: []string{"a", "-n"}, wantErr: "flag needs an argument: -n"},
+		{args: []string{"a", "-h"}, wantErr: flag.ErrHelp.Error()},
+	} {
+		fs := flag.NewFlagSet("test", flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		jsonOut := fs.Bool("json", false, "")
+		fs.Int("n", 0, "")
+		err := parseFlags(fs, tc.args)
+		if tc.wantErr != "" {
+			assert.EqualError(t, err, tc.wantErr, "parseFlags(%q)", tc.args)
+			continue
+		}
+		if assert.NoError(t, err, "parseFlags(%q)", tc.args) {
+			assert.Equal(t, tc.wantJSON, *jsonOut, "-json of %q", tc.args)
+			assert.Equal(t, tc.wantArgs, fs.Args(), "arguments of %q", tc.args)
+		}
 	}
 }
 
@@ -462,6 +578,14 @@ func TestKind(t *testing.T) {
 		{"[2001:db8::1]", kindAddr},
 		{"[2001:db8::1]:65536", kindAddr},
 		{"", kindUnknown},
+		{"Entering Passive Mode (192,0,2,1,4,1).", kindPASV},
+		{"Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)", kindLPSV},
+		{"Entering Long Passive Mode (4,4,192,0,2,1,2,4)", kindPASV}, // ParsePASV says how many
+		{"Entering Extended Passive Mode (|||6446|)", kindEPSV},
+		{"Entering Passive Mode", kindUnknown},
+		{"USER anonymous", kindUnknown},
+		{"PORTS 10,2,0,2,4,31", kindUnknown},
+		{"EPSV 2", kindUnknown},
 		{"1055", kindUnknown},
 		{"227", kindUnknown},
 		{"200 PORT command successful.", kindUnknown},
@@ -493,6 +617,7 @@ func Example_run() {
 	// 192.0.2.1:1025
 	// [1080::8:800:200c:417a]:5282
 	// :6446
+	//
 	// 192,0,2,1,4,1
 	// PORT 192,0,2,1,4,1
 	// 227 Entering Passive Mode (192,0,2,1,4,1).
