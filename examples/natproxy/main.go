@@ -155,7 +155,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	}
 	p := &Proxy{Upstream: *upstream, DataTimeout: *timeout, IdleTimeout: *idle,
 		MaxSessions: *maxSessions, MaxPerAddr: *maxPerAddr,
-		Log: log.New(stderr, "natproxy: ", log.LstdFlags)}
+		Log: log.New(stderr, "natproxy: ", log.LstdFlags|log.Lmicroseconds)}
 	if *public != "" {
 		a, err := netip.ParseAddr(*public)
 		if err != nil {
@@ -287,7 +287,11 @@ func (p *Proxy) serveClient(ctx context.Context, c net.Conn) {
 	defer cancel()
 	s := &session{p: p, ctx: ctx, id: c.RemoteAddr().String(),
 		client: addrPort(c.RemoteAddr()), front: addrPort(c.LocalAddr())}
-	up, err := p.dialUpstream(ctx)
+	cc := &controlConn{Conn: c, s: s}
+	up, err := p.dialUpstream(ctx, cc)
+	if errors.Is(err, errGone) {
+		return
+	}
 	if err != nil {
 		p.Log.Printf("[%s] upstream %s: %v", s.id, p.Upstream, err)
 		c.SetWriteDeadline(time.Now().Add(5 * time.Second))
@@ -311,7 +315,7 @@ func (p *Proxy) serveClient(ctx context.Context, c net.Conn) {
 			p.Log.Printf("[%s] refused %v line %q: %v", s.id, d, line, err)
 		},
 	}
-	err = alg.Relay(ctx, &controlConn{Conn: c, s: s}, up, cfg)
+	err = alg.Relay(ctx, cc, up, cfg)
 	cancel()
 	s.closeWaiting()
 	s.wg.Wait()
@@ -322,17 +326,22 @@ func (p *Proxy) serveClient(ctx context.Context, c net.Conn) {
 	}
 }
 
-// dialUpstream dials the server. While the process or the system is out of
-// descriptors or buffers, it retries with a backoff of 5 ms doubling, for
-// up to a second, so that a client arriving as a flood of connections ends
-// is served rather than turned away.
-func (p *Proxy) dialUpstream(ctx context.Context) (net.Conn, error) {
+// dialUpstream dials the server for the client c. While the process or the
+// system is out of descriptors or buffers, it retries with a backoff of 5 ms
+// doubling, for up to a second, as long as the client is still there: a
+// client that arrives as a flood of connections ends is served rather than
+// turned away, and the connections of the flood that are gone already give
+// their descriptors back at once. It returns errGone if the client left.
+func (p *Proxy) dialUpstream(ctx context.Context, c *controlConn) (net.Conn, error) {
 	d := net.Dialer{Timeout: p.timeout()}
 	deadline := time.Now().Add(time.Second)
 	for delay := 5 * time.Millisecond; ; delay *= 2 {
-		c, err := d.DialContext(ctx, "tcp", p.Upstream)
+		up, err := d.DialContext(ctx, "tcp", p.Upstream)
 		if err == nil || !outOfResources(err) || time.Now().Add(delay).After(deadline) {
-			return c, err
+			return up, err
+		}
+		if c.gone() {
+			return nil, errGone
 		}
 		t := time.NewTimer(delay)
 		select {
@@ -343,6 +352,10 @@ func (p *Proxy) dialUpstream(ctx context.Context) (net.Conn, error) {
 		}
 	}
 }
+
+// errGone reports that the client closed its connection before its session
+// began.
+var errGone = errors.New("client gone")
 
 // outOfResources reports whether err says that the process or the system is
 // out of descriptors or buffers, which passes.
@@ -376,11 +389,29 @@ var errIdle = errors.New("idle timeout")
 // the middle of another.
 type controlConn struct {
 	net.Conn
-	s   *session
-	wmu sync.Mutex
+	s       *session
+	wmu     sync.Mutex
+	pending []byte // read by gone, not yet by Read
+}
+
+// gone reports whether the client has closed its connection, or it has
+// failed, without waiting. A byte that it reads meanwhile, from a client
+// that sends before it is greeted, is kept for Read.
+func (c *controlConn) gone() bool {
+	var b [1]byte
+	c.Conn.SetReadDeadline(time.Now())
+	n, err := c.Conn.Read(b[:])
+	c.Conn.SetReadDeadline(time.Time{})
+	c.pending = append(c.pending, b[:n]...)
+	return err != nil && !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 func (c *controlConn) Read(b []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(b, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
 	idle := c.s.p.idleTimeout()
 	deadline := time.Now().Add(idle)
 	for {

@@ -891,6 +891,9 @@ func startChild(t *testing.T, cmd *exec.Cmd) (*childLog, string) {
 		cmd.Process.Kill()
 		cmd.Wait()
 		<-copied
+		if t.Failed() {
+			t.Logf("natproxy's log:\n%s", stderr.String())
+		}
 	})
 	select {
 	case addr := <-addrc:
