@@ -17,7 +17,8 @@ func isDelim(c byte) bool { return '!' <= c && c <= '~' && !isDigit(c) }
 //	229 Entering Extended Passive Mode (|||6446|)
 //
 // The reply is one line, read as for [ParsePASV]: a single final "\r\n" or
-// "\n" is ignored, and a leading three-digit code, if any, must be 229. In the
+// "\n" is ignored, a leading three-digit code, if any, must be 229, and a
+// line that starts with four or more digits and a space is an error. In the
 // text, the port is found after the first '(' that is followed by three
 // identical delimiters — any printable ASCII character other than a digit,
 // normally '|' — and must be followed by the same delimiter again and then

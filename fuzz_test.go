@@ -234,7 +234,7 @@ var corpus = []string{
 	"LIST 198,51,100,7,4,1",                            // another verb
 	"226 Entering Passive Mode (203,0,113,10,195,80)",  // another code
 	"200 PORT command successful",                      // no list
-	"2270 Entering Passive Mode (203,0,113,10,195,80)", // four digits: no code, all text
+	"2270 Entering Passive Mode (203,0,113,10,195,80)", // four digits and a space: no reply, rejected
 	"227",                                  // code alone
 	"227 ",                                 // code and space
 	"530 Please login with USER and PASS.", // a real error reply
@@ -246,7 +246,12 @@ var corpus = []string{
 	"227 Entering Passive Mode 7 (203,0,113,10,195,80)",              // a stray number before the list
 	"227 Entering Passive Mode (203,0,113,10,195,80) 42 ways",        // a stray number after the list
 	"227 Entering Passive Mode (10,0,0,5,4,1) (203,0,113,10,195,80)", // two lists
-	"227 Entering Passive Mode (203,0,113,10,195,80) or 1,2",         // a second, short list
+	"227 Entering Passive Mode (203,0,113,10,195,80) or 1,2",         // a second, short list: text
+	"227 Entering Passive Mode (10,0,0,1,4,31). Took 2,3 ms",         // a short list after the address: text
+	"227 Data 1,2 then (10,0,0,1,4,31)",                              // a short list before the address: text
+	"227 (10,0,0,1,4,31) 1,2,3,4,5,6",                                // a second list of six: rejected
+	"228 (4,4,192,0,2,1,2,4,31) 1,2,3,4,5,6,7,8",                     // a second list too short for 228: text
+	"228 (4,4,192,0,2,1,2,4,31) 4,4,192,0,2,1,2,4,32",                // a second long list: rejected
 	"227 Entering Passive Mode v2,203,0,113,10,195,80",               // a letter glued before
 	"227 Entering Passive Mode v203,0,113,10,195,80",                 // a letter glued before
 	"227 Entering Passive Mode (203,0,113,10,195,80x)",               // a letter glued after

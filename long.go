@@ -130,9 +130,11 @@ func MustParseLPRT(line string) netip.AddrPort {
 //	228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,31)
 //
 // The reply is read as [ParsePASV] reads a 227 reply — one line, an optional
-// code that must be 228, the text scanned for the first comma-separated list
-// of numbers, which must stand on its own and be the only one — and the list
-// must be the long host-port that [ParseLPRT] reads.
+// code that must be 228, the text scanned for the list of the address, which
+// must stand on its own — and the list must be the long host-port that
+// [ParseLPRT] reads. Here the list of the address is the first of nine or
+// more numbers (the length of the shortest long host-port), shorter lists
+// are text, and a second list of nine or more numbers is an error.
 //
 // The errors that ParseLPSV returns have concrete type [*ParseError], with
 // err.Err wrapping [ErrFamily], [ErrRange] or [ErrSyntax] as for ParseLPRT.
@@ -144,7 +146,7 @@ func ParseLPSV(reply string) (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
-	i, err := listStart(fn, reply, t, n)
+	i, err := listStart(fn, reply, t, n, minLPSV)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -152,7 +154,7 @@ func ParseLPSV(reply string) (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
-	if err := replyTail(fn, reply, j, n, longLen(ap.Addr())); err != nil {
+	if err := replyTail(fn, reply, j, n, longLen(ap.Addr()), minLPSV); err != nil {
 		return netip.AddrPort{}, err
 	}
 	return ap, nil

@@ -7,18 +7,21 @@ package hostport
 //
 // reply is one line as a client reads it; a single final "\r\n" or "\n" is
 // ignored. If it starts with a three-digit code and a space or '-' (the first
-// line of a multi-line reply), the code must be 227; otherwise the whole line
-// is the reply's text, as [net/textproto.Reader.ReadResponse] returns it.
+// line of a multi-line reply), the code must be 227; a line that starts with
+// four or more digits and a space is an error, since no reader of replies
+// takes it for one; otherwise the whole line is the reply's text, as
+// [net/textproto.Reader.ReadResponse] returns it.
 //
 // As RFC 1123 requires, the text is scanned rather than matched: the
-// host-port is the first comma-separated list of numbers in it, with or
-// without parentheses around it ("227 =10,2,0,2,4,31" is read too), and
-// digits elsewhere are text. The list must be exactly six numbers 0–255
-// (leading zeros are decimal) with no empty field, and must stand on its own:
-// a comma, sign, letter, '_', ':' or a dotted address glued to either end is an
-// error, and so is a second list later in the text, since readers that take
-// the last list would see another address. CR, LF and NUL inside the line are
-// errors.
+// host-port is the first list of six or more numbers joined by single commas
+// in it, with or without parentheses around it ("227 =10,2,0,2,4,31" is read
+// too). Shorter lists, such as "took 2,3 ms", and digits elsewhere are text.
+// The list must be exactly six numbers 0–255 (leading zeros are decimal) and
+// must stand on its own: a comma, sign, letter, '_', ':' or a dotted address
+// glued to either end is an error, and so is a second list of six or more
+// numbers later in the text, since readers that take the last list would see
+// another address. If the text holds no list of six numbers, the error is
+// about its first list. CR, LF and NUL inside the line are errors.
 //
 // ParsePASV reads syntax only: 0,0,0,0 and addresses other than the server's
 // are returned as they are; [PassivePolicy] decides what to dial.
@@ -37,13 +40,13 @@ func ParsePASV(reply string) (HostPort, error) {
 	// it, that list is the first one, and no scan is needed.
 	if i := skipKnown(reply, t, n, pasvText); i > t {
 		if hp, j, err := list6(fn, reply, i, n); err == nil {
-			if err := replyTail(fn, reply, j, n, 6); err != nil {
+			if err := replyTail(fn, reply, j, n, 6, minPASV); err != nil {
 				return HostPort{}, err
 			}
 			return hp, nil
 		}
 	}
-	i, err := listStart(fn, reply, t, n)
+	i, err := listStart(fn, reply, t, n, minPASV)
 	if err != nil {
 		return HostPort{}, err
 	}
@@ -51,7 +54,7 @@ func ParsePASV(reply string) (HostPort, error) {
 	if err != nil {
 		return HostPort{}, err
 	}
-	if err := replyTail(fn, reply, j, n, 6); err != nil {
+	if err := replyTail(fn, reply, j, n, 6, minPASV); err != nil {
 		return HostPort{}, err
 	}
 	return hp, nil

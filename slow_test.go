@@ -18,6 +18,7 @@ package hostport_test
 import (
 	"fmt"
 	"net/netip"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -182,12 +183,32 @@ func slowCommand(body, verb string) (arg string, ok bool) {
 
 // slowReplyText returns the text of the reply line body: what follows a
 // leading three-digit code and a space or '-', or all of body if it has no
-// code. ok is false if the code is not code.
+// code. ok is false if the code is not code, or if body starts with four or
+// more digits and a space, which no reader of replies takes for a reply.
 func slowReplyText(body, code string) (text string, ok bool) {
 	if len(body) >= 4 && slowIsNumber(body[:3]) && (body[3] == ' ' || body[3] == '-') {
 		return body[4:], body[:3] == code
 	}
+	if digits := slowLeadingNumber(body); len(digits) >= 4 && strings.HasPrefix(body[len(digits):], " ") {
+		return "", false
+	}
 	return body, true
+}
+
+// slowLists matches the lists of a reply's text: numbers joined by single
+// commas, each as long as it goes.
+var slowLists = regexp.MustCompile(`[0-9]+(,[0-9]+)*`)
+
+// slowLongLists returns the start and end of each list in text that holds at
+// least min numbers: those that could be read as the address.
+func slowLongLists(text string, min int) [][]int {
+	var long [][]int
+	for _, m := range slowLists.FindAllStringIndex(text, -1) {
+		if strings.Count(text[m[0]:m[1]], ",")+1 >= min {
+			long = append(long, m)
+		}
+	}
+	return long
 }
 
 // slowFirstList returns the index in text where its first comma-separated
@@ -218,16 +239,25 @@ func slowListLen(s string) int {
 }
 
 // slowReplyList finds the comma-separated list of numbers in the text of a
-// 227 or 228 reply and judges what surrounds it: it must be the first list
-// in the text, not glued to the text around it, and the only list. It
-// returns the list (all of its numbers, even if there are too many) and the
-// faults found around it; found is false if the text holds no list.
-func slowReplyList(text string) (list string, f faults, found bool) {
+// 227 or 228 reply and judges what surrounds it. The list is the first one
+// of at least min numbers (six for 227, nine for 228: what could be read as
+// the address); shorter lists are text. If there is none, it is the first
+// list of any length, which is then too short. The list must not be glued to
+// the text around it, and no second list of min or more numbers may follow
+// it. It returns the list (all of its numbers, even if there are too many)
+// and the faults found around it; found is false if the text holds no list.
+func slowReplyList(text string, min int) (list string, f faults, found bool) {
 	if slowHasControl(text) {
 		f.syntax = true
 	}
-	start := slowFirstList(text)
-	if start < 0 {
+	long := slowLongLists(text, min)
+	var start int
+	switch {
+	case len(long) > 0:
+		start = long[0][0]
+	case slowFirstList(text) >= 0:
+		start = slowFirstList(text)
+	default:
 		f.syntax = true
 		return "", f, false
 	}
@@ -258,8 +288,8 @@ func slowReplyList(text string) (list string, f faults, found bool) {
 		}
 	}
 
-	// A second list anywhere after the first.
-	if slowFirstList(text[end:]) >= 0 {
+	// A second list that could be read as the address.
+	if len(slowLongLists(text[end:], min)) > 0 {
 		f.syntax = true
 	}
 	return list, f, true
@@ -318,7 +348,7 @@ func slowParsePASV(reply string) (hostport.HostPort, string) {
 	if !ok {
 		return hostport.HostPort{}, kindSyntax
 	}
-	list, around, found := slowReplyList(text)
+	list, around, found := slowReplyList(text, 6)
 	if !found {
 		return hostport.HostPort{}, kindSyntax
 	}
@@ -589,7 +619,7 @@ func slowParseLPSV(reply string) (netip.AddrPort, string) {
 	if !ok {
 		return netip.AddrPort{}, kindSyntax
 	}
-	list, around, found := slowReplyList(text)
+	list, around, found := slowReplyList(text, 9)
 	if !found {
 		return netip.AddrPort{}, kindSyntax
 	}
@@ -671,6 +701,12 @@ func TestSlowParsers(t *testing.T) {
 		{"ParsePASV", "227 Entering Passive Mode (203,0,113,10,195,80)\x00", "", "syntax"},
 		{"ParsePASV", "227 Entering Passive Mode (203,0,113,10,195,300)\x00", "", "syntax|range"},
 		{"ParsePASV", "226 Entering Passive Mode (203,0,113,10,195,80)", "", "syntax"},
+		{"ParsePASV", "2270 Entering Passive Mode (203,0,113,10,195,80)", "", "syntax"},
+		{"ParsePASV", "2270-Entering Passive Mode (203,0,113,10,195,80)", "203,0,113,10,195,80", ""},
+		{"ParsePASV", "227 Entering Passive Mode (10,0,0,1,4,31). Took 2,3 ms", "10,0,0,1,4,31", ""},
+		{"ParsePASV", "227 Data 1,2 then (10,0,0,1,4,31)", "10,0,0,1,4,31", ""},
+		{"ParsePASV", "227 Data 1,2 then (10,0,0,1,4,31) 1,2,3,4,5,6,7", "", "syntax"},
+		{"ParsePASV", "227 Data 1,2 then (10,0,0,1,4)", "", "syntax"},
 
 		{"ParseEPSV", "229 Entering Extended Passive Mode (|||6446|)", "6446", ""},
 		{"ParseEPSV", "229 Entering Extended Passive Mode (!!!50000!)", "50000", ""},
@@ -717,6 +753,10 @@ func TestSlowParsers(t *testing.T) {
 		{"ParseLPSV", "228 Entering Long Passive Mode (5,4,192,0,2,1,2,4,31)", "", "family"},
 		{"ParseLPSV", "228 Entering Long Passive Mode (4,4,192,0,2,256,2,4,31)", "", "range"},
 		{"ParseLPSV", "228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,31) (4,4,192,0,2,1,2,4,31)", "", "syntax"},
+		{"ParseLPSV", "228 Data 1,2,3,4,5,6 (4,4,192,0,2,1,2,4,31) 1,2,3,4,5,6,7,8", "192.0.2.1:1055", ""},
+		{"ParseLPSV", "2280 Entering Long Passive Mode (4,4,192,0,2,1,2,4,31)", "", "syntax"},
+
+		{"ParseEPSV", "2290 Entering Extended Passive Mode (|||6446|)", "", "syntax"},
 	}
 	for _, tc := range tests {
 		got, class := slowParsers[tc.fn](tc.in)
