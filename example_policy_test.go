@@ -52,7 +52,7 @@ func ExampleActivePolicy_Check_siteToSite() {
 	// Output:
 	// 203.0.113.99:1025 <nil>
 	// 203.0.113.99:25 hostport.ActivePolicy.Check: target 203.0.113.99:25: privileged port 25, below 1024 (RFC 2577)
-	// 192.0.2.1:1025 hostport.ActivePolicy.Check: target 192.0.2.1:1025: not the client 198.51.100.7 nor in AllowForeign (bounce attack, RFC 2577)
+	// 192.0.2.1:1025 hostport.ActivePolicy.Check: target 192.0.2.1:1025: not the client 198.51.100.7 (bounce attack, RFC 2577)
 }
 
 // A server logs the details of a refusal.

@@ -104,9 +104,9 @@ const maxListenTries = 16
 // and Plan 9 has no such constant); a failure that no port cures, such as an
 // ip that is not on this host, costs at most 16 quick attempts.
 //
-// If ctx is done before a port is tried, ListenPassive returns ctx.Err()
-// (the range and ip are checked first). ctx does not affect the listener
-// returned.
+// If ctx is done before a port is tried, the error wraps ctx.Err(), so that
+// errors.Is(err, context.Canceled) reports it (the range and ip are checked
+// first). ctx does not affect the listener returned.
 func ListenPassive(ctx context.Context, ip netip.Addr, r PortRange) (*net.TCPListener, error) {
 	const fn = "ListenPassive"
 	if why := r.invalid(); why != "" {
@@ -133,7 +133,7 @@ func ListenPassive(ctx context.Context, ip netip.Addr, r PortRange) (*net.TCPLis
 	var last error
 	for i := range tries {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return nil, &listenError{fn: fn, msg: "on " + ip.String() + " in " + r.String() + ": " + err.Error(), err: err}
 		}
 		j := i + rand.IntN(size-i)
 		off := at(j)

@@ -325,7 +325,8 @@ func TestListenPassiveContext(t *testing.T) {
 			start := time.Now()
 			ln, err := hostport.ListenPassive(tc.ctx, lo, passiveRange)
 			assert.Nil(t, ln)
-			assert.Equal(t, tc.want, err, "returns ctx.Err() itself")
+			require.ErrorIs(t, err, tc.want)
+			assert.EqualError(t, err, "hostport.ListenPassive: on 127.0.0.1 in "+passiveRange.String()+": "+tc.want.Error())
 			assert.Less(t, time.Since(start), time.Second)
 
 			// The range and address are checked first.

@@ -31,8 +31,9 @@ var ErrUnusableAddress = errors.New("unusable address")
 // A PolicyError records an address that a policy check refused, such as a
 // bounce attempt (RFC 2577), a 227 reply that redirects the client
 // (CVE-2020-8284) or a stolen data connection: the check, the addresses it was
-// given and the rule the address broke. A server can log it whole and answer
-// with the code [ReplyCode] gives.
+// given and the rule the address broke. Its message is built from these
+// fields. A server can log it whole and answer with the code its
+// [PolicyError.ReplyCode] method gives.
 type PolicyError struct {
 	// Func is the check that refused: "ActivePolicy.Check",
 	// "PassivePolicy.Target" or "CheckDataPeer".
@@ -48,52 +49,118 @@ type PolicyError struct {
 	// Err is the rule broken: ErrForeignAddress, ErrPrivilegedPort or
 	// ErrUnusableAddress.
 	Err error
-
-	msg string // the message after "hostport.<Func>: "
 }
 
-// Error returns a message that names the check, the addresses and the rule,
-// such as
+// Names of the checks, as PolicyError.Func carries them.
+const (
+	fnCheck    = "ActivePolicy.Check"
+	fnTarget   = "PassivePolicy.Target"
+	fnDataPeer = "CheckDataPeer"
+)
+
+// Error returns a message that names the check, the address at fault and its
+// role, and the rule, such as
 //
 //	hostport.ActivePolicy.Check: target 203.0.113.99:1025: not the client 198.51.100.7 (bounce attack, RFC 2577)
+//
+// For a Func or Err other than those the checks return, the message is the
+// address and Err's text: "hostport.X: 192.0.2.1:21: foreign address".
 func (e *PolicyError) Error() string {
-	msg := e.msg
-	if msg == "" { // built outside this package
-		msg = e.Addr.String() + ": refused"
-		if e.Err != nil {
-			msg = e.Addr.String() + ": " + e.Err.Error()
+	return "hostport." + e.Func + ": " + e.reason()
+}
+
+// reason returns the message of e after "hostport.<Func>: ". It finds the
+// address at fault in the order the check judged them.
+func (e *PolicyError) reason() string {
+	control, addr := e.Control.String(), e.Addr.String()
+	ctlWhy, addrWhy := unusable(hostOf(e.Control)), unusable(hostOf(e.Addr.Addr()))
+	port0 := e.Addr.Port() == 0
+	switch {
+	case e.Func == fnCheck && e.Err == ErrUnusableAddress:
+		switch {
+		case ctlWhy != "":
+			return "client " + control + ": " + ctlWhy
+		case addrWhy != "":
+			return "target " + addr + ": " + addrWhy
+		case port0:
+			return "target " + addr + ": port 0"
 		}
+	case e.Func == fnCheck && e.Err == ErrForeignAddress:
+		return "target " + addr + ": not the client " + control + " (bounce attack, RFC 2577)"
+	case e.Func == fnCheck && e.Err == ErrPrivilegedPort:
+		return "target " + addr + ": privileged port " + strconv.Itoa(int(e.Addr.Port())) + ", below 1024 (RFC 2577)"
+	case e.Func == fnTarget && e.Err == ErrUnusableAddress:
+		switch {
+		case ctlWhy != "":
+			return "server " + control + ": " + ctlWhy
+		case port0:
+			return "reply " + addr + ": port 0"
+		case addrWhy != "":
+			return "reply " + addr + ": " + addrWhy
+		}
+	case e.Func == fnTarget && e.Err == ErrForeignAddress:
+		return "reply " + addr + ": not the server " + control + " (RequireMatch)"
+	case e.Func == fnDataPeer && e.Err == ErrUnusableAddress:
+		switch {
+		case ctlWhy != "":
+			return "client " + control + ": " + ctlWhy
+		case addrWhy != "":
+			return "data peer " + e.Addr.Addr().String() + ": " + addrWhy
+		}
+	case e.Func == fnDataPeer && e.Err == ErrForeignAddress:
+		return "data peer " + e.Addr.Addr().String() + ": not the client " + control + " (port theft, RFC 2577)"
 	}
-	return "hostport." + e.Func + ": " + msg
+	if e.Err == nil {
+		return addr + ": refused"
+	}
+	return addr + ": " + e.Err.Error()
 }
 
 // Unwrap returns e.Err, so that errors.Is(err, ErrForeignAddress) and the like
 // work.
 func (e *PolicyError) Unwrap() error { return e.Err }
 
-// policyError builds every PolicyError. The message is about the address
-// shown, whose role is what ("target", "client", ...), and says why it was
-// refused.
-func policyError(fn string, control netip.Addr, addr netip.AddrPort, err error, what, shown, why string) error {
-	return &PolicyError{Func: fn, Control: control, Addr: addr, Err: err, msg: what + " " + shown + ": " + why}
+// ReplyCode returns the reply code for the refusal that e records. For
+// ActivePolicy.Check, it is the code [ReplyCode] gives: 504 for a privileged
+// port, 500 for a foreign address, 501 for an unusable one. For
+// PassivePolicy.Target and CheckDataPeer, it is 425 (can't open data
+// connection): what a proxy answers in place of a 227 or 228 reply it
+// refuses, and what a server answers when it gives up on a data connection,
+// as vsftpd does ("425 Security: Bad IP connecting.").
+func (e *PolicyError) ReplyCode() int {
+	if e.Func == fnCheck {
+		return ReplyCode(e)
+	}
+	return 425
+}
+
+// policyError builds every PolicyError.
+//
+//go:noinline
+func policyError(fn string, control netip.Addr, addr netip.AddrPort, err error) error {
+	return &PolicyError{Func: fn, Control: control, Addr: addr, Err: err}
 }
 
 // ReplyCode returns the reply code a server sends to a PORT, EPRT or LPRT
-// command whose check by [ActivePolicy.Check] returned err:
+// command that it refuses with err, an error of [ActivePolicy.Check] or of
+// the command's parser:
 //
 //   - nil: 200, the command is accepted;
 //   - [ErrPrivilegedPort]: 504, as RFC 2577 section 3 recommends (vsftpd,
 //     ProFTPD and GNU inetutils ftpd answer 500, Pure-FTPd and pyftpdlib 501);
 //   - [ErrForeignAddress]: 500, as vsftpd, ProFTPD, Pure-FTPd and GNU
 //     inetutils ftpd answer a bounce attempt (pyftpdlib answers 501);
-//   - [ErrUnusableAddress] and any other error, such as a parse error: 501,
+//   - [ErrFamily] from [ParseLPRT] or [ParseLPSV]: 521, with which RFC 1639
+//     answers an address family the server does not support;
+//   - any other [ErrFamily], such as an unknown EPRT net-prt: 522, with which
+//     RFC 2428 answers a network protocol the server does not support;
+//   - [ErrUnusableAddress] and any other error, such as a syntax error: 501,
 //     syntax error in parameters, as ProFTPD and Pure-FTPd answer a host
 //     0.0.0.0 or a port 0.
 //
 // An error that wraps both ErrPrivilegedPort and ErrForeignAddress gets 504.
-// ReplyCode is not meant for the errors of [CheckDataPeer] (a server that
-// gives up waiting for its client's data connection answers 425, as vsftpd
-// does) or of [PassivePolicy.Target], which is a client's.
+// ReplyCode is not meant for the errors of [CheckDataPeer] or of
+// [PassivePolicy.Target], whose [PolicyError.ReplyCode] is 425.
 func ReplyCode(err error) int {
 	switch {
 	case err == nil:
@@ -102,6 +169,12 @@ func ReplyCode(err error) int {
 		return 504
 	case errors.Is(err, ErrForeignAddress):
 		return 500
+	case errors.Is(err, ErrFamily):
+		var perr *ParseError
+		if errors.As(err, &perr) && (perr.Func == fnParseLPRT || perr.Func == fnParseLPSV) {
+			return 521
+		}
+		return 522
 	default:
 		return 501
 	}
@@ -162,27 +235,16 @@ type ActivePolicy struct {
 //
 // Check does not allocate unless it returns an error.
 func (p ActivePolicy) Check(peer netip.Addr, target netip.AddrPort) error {
-	const fn = "ActivePolicy.Check"
+	const fn = fnCheck
 	c, t, port := hostOf(peer), hostOf(target.Addr()), target.Port()
-	if why := unusable(c); why != "" {
-		return policyError(fn, peer, target, ErrUnusableAddress, "client", peer.String(), why)
-	}
-	if why := unusable(t); why != "" {
-		return policyError(fn, peer, target, ErrUnusableAddress, "target", target.String(), why)
-	}
-	if port == 0 {
-		return policyError(fn, peer, target, ErrUnusableAddress, "target", target.String(), "port 0")
+	if unusable(c) != "" || unusable(t) != "" || port == 0 {
+		return policyError(fn, peer, target, ErrUnusableAddress)
 	}
 	if t != c && !allowedBy(p.AllowForeign, t) {
-		why := "not the client " + peer.String()
-		if len(p.AllowForeign) > 0 {
-			why += " nor in AllowForeign"
-		}
-		return policyError(fn, peer, target, ErrForeignAddress, "target", target.String(), why+" (bounce attack, RFC 2577)")
+		return policyError(fn, peer, target, ErrForeignAddress)
 	}
 	if port < 1024 && !p.AllowPrivileged {
-		return policyError(fn, peer, target, ErrPrivilegedPort, "target", target.String(),
-			"privileged port "+strconv.Itoa(int(port))+", below 1024 (RFC 2577)")
+		return policyError(fn, peer, target, ErrPrivilegedPort)
 	}
 	return nil
 }
@@ -253,6 +315,17 @@ func (m PassiveMode) String() string {
 	return "PassiveMode(" + strconv.Itoa(int(m)) + ")"
 }
 
+// modeError is the error of [PassivePolicy.Target] for a Mode that is none
+// of the constants: a mistake of the caller's, which errors.Is reports as
+// [errors.ErrUnsupported].
+type modeError struct{ mode PassiveMode }
+
+func (e *modeError) Error() string {
+	return "hostport." + fnTarget + ": unknown " + e.mode.String()
+}
+
+func (e *modeError) Unwrap() error { return errors.ErrUnsupported }
+
 // PassivePolicy decides which address a client dials for a passive data
 // connection after a 227 or 228 reply, so that a malicious server cannot use
 // the client to reach other hosts (see [PassiveMode] for the attack and the
@@ -268,7 +341,9 @@ type PassivePolicy struct {
 //
 // In every mode:
 //
-//   - an unknown Mode is an error, which wraps none of the sentinel errors;
+//   - an unknown Mode is an error that wraps [errors.ErrUnsupported] and
+//     names the mode: "hostport.PassivePolicy.Target: unknown
+//     PassiveMode(7)";
 //   - a control address that is the zero Addr, unspecified, multicast or
 //     255.255.255.255 is [ErrUnusableAddress], and so is a reply port 0;
 //   - a reply address that is unspecified (vsftpd sends 0,0,0,0 on IPv6
@@ -296,17 +371,14 @@ type PassivePolicy struct {
 // Errors are [*PolicyError] values, apart from the unknown Mode's. Target
 // does not allocate unless it returns an error.
 func (p PassivePolicy) Target(control netip.Addr, reply netip.AddrPort) (netip.AddrPort, error) {
-	const fn = "PassivePolicy.Target"
+	const fn = fnTarget
 	if p.Mode < UseControlAddr || p.Mode > TrustReply {
-		return netip.AddrPort{}, errors.New("hostport." + fn + ": unknown " + p.Mode.String())
+		return netip.AddrPort{}, &modeError{p.Mode}
 	}
 	c, port := control.Unmap(), reply.Port()
 	ch, r := hostOf(c), hostOf(reply.Addr())
-	if why := unusable(ch); why != "" {
-		return netip.AddrPort{}, policyError(fn, control, reply, ErrUnusableAddress, "server", control.String(), why)
-	}
-	if port == 0 {
-		return netip.AddrPort{}, policyError(fn, control, reply, ErrUnusableAddress, "reply", reply.String(), "port 0")
+	if unusable(ch) != "" || port == 0 {
+		return netip.AddrPort{}, policyError(fn, control, reply, ErrUnusableAddress)
 	}
 	ctl := netip.AddrPortFrom(c, port)
 	if p.Mode == UseControlAddr || !r.IsValid() || r.IsUnspecified() || r == ch {
@@ -314,15 +386,14 @@ func (p PassivePolicy) Target(control netip.Addr, reply netip.AddrPort) (netip.A
 	}
 	switch p.Mode {
 	case RequireMatch:
-		return netip.AddrPort{}, policyError(fn, control, reply, ErrForeignAddress, "reply", reply.String(),
-			"not the server "+control.String()+" (RequireMatch)")
+		return netip.AddrPort{}, policyError(fn, control, reply, ErrForeignAddress)
 	case FixUnroutable:
 		if unusable(r) != "" || r.Is4() != ch.Is4() || !routable(r) && routable(ch) {
 			return ctl, nil
 		}
 	case TrustReply:
-		if why := unusable(r); why != "" {
-			return netip.AddrPort{}, policyError(fn, control, reply, ErrUnusableAddress, "reply", reply.String(), why)
+		if unusable(r) != "" {
+			return netip.AddrPort{}, policyError(fn, control, reply, ErrUnusableAddress)
 		}
 	}
 	return netip.AddrPortFrom(r, port), nil
@@ -348,18 +419,14 @@ func (p PassivePolicy) Target(control netip.Addr, reply netip.AddrPort) (netip.A
 // A random port from [ListenPassive] makes the port hard to find in the first
 // place. CheckDataPeer does not allocate unless it returns an error.
 func CheckDataPeer(control, dataPeer netip.Addr) error {
-	const fn = "CheckDataPeer"
+	const fn = fnDataPeer
 	c, d := hostOf(control), hostOf(dataPeer)
 	peer := netip.AddrPortFrom(dataPeer, 0)
-	if why := unusable(c); why != "" {
-		return policyError(fn, control, peer, ErrUnusableAddress, "client", control.String(), why)
-	}
-	if why := unusable(d); why != "" {
-		return policyError(fn, control, peer, ErrUnusableAddress, "data peer", dataPeer.String(), why)
+	if unusable(c) != "" || unusable(d) != "" {
+		return policyError(fn, control, peer, ErrUnusableAddress)
 	}
 	if d != c {
-		return policyError(fn, control, peer, ErrForeignAddress, "data peer", dataPeer.String(),
-			"not the client "+control.String()+" (port theft, RFC 2577)")
+		return policyError(fn, control, peer, ErrForeignAddress)
 	}
 	return nil
 }

@@ -36,6 +36,14 @@ func checkPolicyError(t require.TestingT, err error, fn string, control netip.Ad
 		assert.Equal(t, s == want, errors.Is(err, s), "errors.Is(err, %v)", s)
 	}
 	assert.True(t, strings.HasPrefix(err.Error(), "hostport."+fn+": "), "message %q", err.Error())
+	// The message is built from the fields alone.
+	copied := &hostport.PolicyError{Func: pe.Func, Control: pe.Control, Addr: pe.Addr, Err: pe.Err}
+	assert.Equal(t, err.Error(), copied.Error(), "message of a copy of the fields")
+	wantCode := 425
+	if fn == "ActivePolicy.Check" {
+		wantCode = hostport.ReplyCode(err)
+	}
+	assert.Equal(t, wantCode, pe.ReplyCode(), "ReplyCode of %v", err)
 }
 
 func TestActivePolicyCheck(t *testing.T) {
@@ -117,7 +125,7 @@ func TestActivePolicyCheck(t *testing.T) {
 		{name: "site-to-site mapped prefix, outside", policy: mappedSite, peer: clientAddr, target: "203.0.114.1:1025", want: hostport.ErrForeignAddress},
 		{name: "site-to-site still privileged", policy: site, peer: clientAddr, target: "203.0.113.99:25", want: hostport.ErrPrivilegedPort},
 		{name: "site-to-site outside", policy: site, peer: clientAddr, target: "192.0.2.1:1025", want: hostport.ErrForeignAddress,
-			wantMsg: "hostport.ActivePolicy.Check: target 192.0.2.1:1025: not the client 198.51.100.7 nor in AllowForeign (bounce attack, RFC 2577)"},
+			wantMsg: "hostport.ActivePolicy.Check: target 192.0.2.1:1025: not the client 198.51.100.7 (bounce attack, RFC 2577)"},
 		{name: "site-to-site own address", policy: site, peer: clientAddr, target: "198.51.100.7:1025"},
 		{name: "IPv4 prefix does not cover IPv6", policy: site, peer: clientAddr6, target: "[2001:db8::99]:1025", want: hostport.ErrForeignAddress},
 		{name: "invalid prefixes cover nothing", policy: invalidPrefix, peer: clientAddr, target: "203.0.113.10:1025", want: hostport.ErrForeignAddress},
@@ -175,6 +183,16 @@ func TestReplyCode(t *testing.T) {
 		{"bare sentinel", hostport.ErrPrivilegedPort, 504},
 		{"joined: privileged wins", errors.Join(foreign, privileged), 504},
 		{"parse error or any other", errors.New(`hostport.ParsePORT: parsing "PORT 1,2": too few numbers`), 501},
+		// RFC 2428 answers an unknown network protocol with 522, RFC 1639
+		// an unknown address family with 521.
+		{"EPRT net-prt 3", errOf2(hostport.ParseEPRT("EPRT |3|198.51.100.7|1025|")), 522},
+		{"wrapped EPRT net-prt 3", fmt.Errorf("EPRT: %w", errOf2(hostport.ParseEPRT("EPRT |3|198.51.100.7|1025|"))), 522},
+		{"LPRT af 5", errOf2(hostport.ParseLPRT("LPRT 5,4,198,51,100,7,2,4,1")), 521},
+		{"LPSV af 5", errOf2(hostport.ParseLPSV("228 (5,4,198,51,100,7,2,4,1)")), 521},
+		{"IPv6 for the six-number form", errOf2(hostport.FromAddrPort(netip.MustParseAddrPort("[2001:db8::7]:1025"))), 522},
+		{"bare ErrFamily", hostport.ErrFamily, 522},
+		{"EPRT syntax", errOf2(hostport.ParseEPRT("EPRT |1|198.51.100.7|1025")), 501},
+		{"LPRT range", errOf2(hostport.ParseLPRT("LPRT 4,4,198,51,100,7,2,4,256")), 501},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -189,6 +207,32 @@ func TestPolicyErrorBuiltOutside(t *testing.T) {
 	assert.ErrorIs(t, e, hostport.ErrForeignAddress)
 	assert.EqualError(t, &hostport.PolicyError{Func: "X"}, "hostport.X: invalid AddrPort: refused")
 	assert.NoError(t, (&hostport.PolicyError{}).Unwrap())
+	assert.Equal(t, 425, e.ReplyCode(), "not a check of a command")
+
+	// The fields of each check give its message.
+	client, server := netip.MustParseAddr("198.51.100.7"), netip.MustParseAddr("203.0.113.10")
+	for _, tc := range []struct {
+		e    hostport.PolicyError
+		want string
+		code int
+	}{
+		{hostport.PolicyError{Func: "ActivePolicy.Check", Control: client, Addr: netip.MustParseAddrPort("198.51.100.7:25"), Err: hostport.ErrPrivilegedPort},
+			"hostport.ActivePolicy.Check: target 198.51.100.7:25: privileged port 25, below 1024 (RFC 2577)", 504},
+		{hostport.PolicyError{Func: "ActivePolicy.Check", Control: netip.IPv4Unspecified(), Addr: netip.MustParseAddrPort("0.0.0.0:0"), Err: hostport.ErrUnusableAddress},
+			"hostport.ActivePolicy.Check: client 0.0.0.0: unspecified address", 501},
+		{hostport.PolicyError{Func: "PassivePolicy.Target", Control: server, Addr: netip.MustParseAddrPort("224.0.0.1:0"), Err: hostport.ErrUnusableAddress},
+			"hostport.PassivePolicy.Target: reply 224.0.0.1:0: port 0", 425},
+		{hostport.PolicyError{Func: "CheckDataPeer", Control: client, Addr: netip.MustParseAddrPort("203.0.113.99:0"), Err: hostport.ErrForeignAddress},
+			"hostport.CheckDataPeer: data peer 203.0.113.99: not the client 198.51.100.7 (port theft, RFC 2577)", 425},
+		// A rule the check does not apply falls back to the address and Err.
+		{hostport.PolicyError{Func: "CheckDataPeer", Control: client, Addr: netip.MustParseAddrPort("198.51.100.7:0"), Err: hostport.ErrPrivilegedPort},
+			"hostport.CheckDataPeer: 198.51.100.7:0: privileged port", 425},
+		{hostport.PolicyError{Func: "ActivePolicy.Check", Control: client, Addr: netip.MustParseAddrPort("198.51.100.7:2121"), Err: hostport.ErrUnusableAddress},
+			"hostport.ActivePolicy.Check: 198.51.100.7:2121: unusable address", 501},
+	} {
+		assert.EqualError(t, &tc.e, tc.want)
+		assert.Equal(t, tc.code, tc.e.ReplyCode(), "%v", &tc.e)
+	}
 }
 
 func TestPassiveModeString(t *testing.T) {
@@ -335,6 +379,7 @@ func TestPassivePolicyTargetUnknownMode(t *testing.T) {
 		for _, s := range policySentinels {
 			assert.NotErrorIs(t, err, s)
 		}
+		assert.ErrorIs(t, err, errors.ErrUnsupported)
 		assert.EqualError(t, err, "hostport.PassivePolicy.Target: unknown "+m.String())
 	}
 }
