@@ -395,11 +395,12 @@ type controlConn struct {
 }
 
 // gone reports whether the client has closed its connection, or it has
-// failed, without waiting. A byte that it reads meanwhile, from a client
+// failed, waiting at most a millisecond. A byte that it reads meanwhile, from a client
 // that sends before it is greeted, is kept for Read.
 func (c *controlConn) gone() bool {
 	var b [1]byte
-	c.Conn.SetReadDeadline(time.Now())
+	// A deadline already past would fail the read before it is tried.
+	c.Conn.SetReadDeadline(time.Now().Add(time.Millisecond))
 	n, err := c.Conn.Read(b[:])
 	c.Conn.SetReadDeadline(time.Time{})
 	c.pending = append(c.pending, b[:n]...)
