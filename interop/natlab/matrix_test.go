@@ -281,7 +281,7 @@ func (l *lab) run(t *testing.T, c client, capture bool) *cellRun {
 	if capture {
 		for _, leg := range []string{"in", "out"} {
 			pcap := filepath.Join(dir, leg+".pcap")
-			p := startProcess(t, "tcpdump-"+leg, l.rtr, dir, "tcpdump", "-Z", "root", "-n", "-U",
+			p := startProcess(t, "tcpdump-"+leg, l.rtr, dir, "tcpdump", "-Z", "root", "-n", "-U", "--immediate-mode",
 				"-s", "256", "-c", "600", "-i", leg, "-w", pcap, "tcp")
 			dumps = append(dumps, p)
 			r.captures = append(r.captures, pcap)
