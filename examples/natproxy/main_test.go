@@ -751,7 +751,7 @@ func TestRun(t *testing.T) {
 }
 
 // A second PASV replaces the data listener of the first, as a second PORT
-// replaces the first's (one expectation at a time, T11 of the research note).
+// replaces the first's (one expectation at a time).
 func TestOneListenerAtATime(t *testing.T) {
 	f := newFakeServer(t)
 	addr, logs := startProxy(t, f, "127.0.0.1:0", nil)
