@@ -17,13 +17,21 @@
 //	-active
 //		use active mode: EPRT, then PORT if the server refuses EPRT (on
 //		IPv4; PORT cannot carry IPv6).
+//	-active-ports MIN-MAX
+//		in active mode, listen for the data connection on a port drawn
+//		at random from MIN-MAX (at least 1024), such as the ports a
+//		firewall in front of the client lets in; by default the system
+//		picks the port.
 //	-mode CMD
 //		use only the data-setup command CMD: epsv, pasv, lpsv, eprt, port
 //		or lprt.
 //	-timeout DURATION
 //		how long to wait for the server at each step (default 30s).
 //	-v
-//		log every command and reply on the standard error.
+//		log every command and reply on the standard error, the address
+//		dialled or listened on, and why a reply's address was not used.
+//	-h
+//		print the usage on the standard output and exit 0.
 //
 // By default it uses passive mode: EPSV, then PASV if the server refuses
 // EPSV. The replies are read with the parsers of package hostport, and the
@@ -32,7 +40,8 @@
 // connection, whatever address the reply names. A server cannot make the
 // client connect elsewhere (curl CVE-2020-8284), and the reply of a server
 // behind NAT that announces its inside address, or the 0,0,0,0 that vsftpd
-// sends on IPv6, still works. A 229 reply carries only a port.
+// sends on IPv6, still works. A 229 reply carries only a port. With -v, the
+// client says when it dials another address than the reply names, and why.
 //
 // In active mode, the client listens on the address of its end of the control
 // connection and accepts the data connection only from the server's host
@@ -75,25 +84,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "write the file to `FILE` instead of the standard output")
 	active := fs.Bool("active", false, "use active mode (EPRT, then PORT)")
+	activePorts := fs.String("active-ports", "", "in active mode, listen on a random port in `MIN-MAX` (default: a port the system picks)")
 	mode := fs.String("mode", "", "use only the data-setup command `CMD`: epsv, pasv, lpsv, eprt, port or lprt")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the server at each step")
 	verbose := fs.Bool("v", false, "log every command and reply")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: client [flags] ftp://[USER[:PASSWORD]@]HOST[:PORT]/PATH\n")
+	printUsage := func(w io.Writer) {
+		fmt.Fprintf(w, "usage: client [flags] ftp://[USER[:PASSWORD]@]HOST[:PORT]/PATH\n")
+		fs.SetOutput(w)
 		fs.PrintDefaults()
+		fs.SetOutput(stderr)
 	}
+	fs.Usage = func() {} // printed below: on stdout for -h, on stderr for errors
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(stdout)
+			return 0
+		}
+		printUsage(stderr)
 		return 2
 	}
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "client: "+format+"\n", a...)
-		fs.Usage()
+		printUsage(stderr)
 		return 2
 	}
 	if fs.NArg() != 1 {
 		return usage("want one URL")
 	}
 	opt := Options{Active: *active, Timeout: *timeout}
+	if *activePorts != "" {
+		r, err := hostport.ParsePortRange(*activePorts)
+		if err != nil {
+			return usage("-active-ports: %v", err)
+		}
+		opt.ActivePorts = r
+	}
 	if *mode != "" {
 		m := strings.ToUpper(*mode)
 		switch m {
@@ -194,6 +219,11 @@ type Options struct {
 	// Policy chooses the address to dial after a 227 or 228 reply; the
 	// zero value dials the control connection's address.
 	Policy hostport.PassivePolicy
+	// ActivePorts, if not the zero PortRange, is the range of ports on
+	// which active mode listens for the data connection, at a port drawn
+	// at random (see hostport.ListenPassive); by default the system picks
+	// the port.
+	ActivePorts hostport.PortRange
 	// Timeout bounds each wait: for the server's reply, the data
 	// connection, each read of data. Zero means 30 seconds.
 	Timeout time.Duration
@@ -409,7 +439,7 @@ func (c *conn) setup(ctx context.Context, cmd string) (*dataSetup, error) {
 	case "EPSV", "PASV", "LPSV":
 		return c.passive(ctx, cmd)
 	case "EPRT", "PORT", "LPRT":
-		return c.active(cmd)
+		return c.active(ctx, cmd)
 	}
 	return nil, fmt.Errorf("unknown data-setup command %q", cmd)
 }
@@ -442,6 +472,9 @@ func (c *conn) passive(ctx context.Context, cmd string) (*dataSetup, error) {
 	if err != nil {
 		return nil, err
 	}
+	if why := c.notDialled(reply, target); why != "" {
+		c.trace("%s", why)
+	}
 	c.trace("data connection to %s", target)
 	d := net.Dialer{Timeout: c.timeout}
 	dc, err := d.DialContext(ctx, "tcp", target.String())
@@ -451,19 +484,49 @@ func (c *conn) passive(ctx context.Context, cmd string) (*dataSetup, error) {
 	return &dataSetup{dialled: dc}, nil
 }
 
+// notDialled returns, for the trace, why the address of a 227 or 228 reply
+// is not the one dialled, or "" if it is, or if the reply names none (229).
+func (c *conn) notDialled(reply, target netip.AddrPort) string {
+	ra := reply.Addr()
+	if !ra.IsValid() || ra.Unmap() == target.Addr().Unmap() {
+		return ""
+	}
+	var why string
+	switch {
+	case ra.IsUnspecified():
+		why = "an unspecified address, which stands for the server's own (vsftpd sends 0,0,0,0 on IPv6)"
+	case ra.Unmap().Is4() != target.Addr().Unmap().Is4():
+		why = "an address of the other family than the control connection's"
+	case c.opt.Policy.Mode == hostport.UseControlAddr:
+		why = "the policy UseControlAddr trusts no address in a reply: a server could point the client at " +
+			"another host (curl CVE-2020-8284), and a server behind NAT names its inside address"
+	default:
+		why = "the policy " + c.opt.Policy.Mode.String() + " replaced it"
+	}
+	return fmt.Sprintf("the reply names %s; dialling the control connection's address %s instead: %s",
+		reply.Addr(), target.Addr(), why)
+}
+
 // errNoIPv6PORT is the error of PORT on an IPv6 control connection.
 var errNoIPv6PORT = errors.New("PORT cannot carry an IPv6 address: use EPRT or LPRT")
 
 // active listens on the client's end of the control connection and sends
 // EPRT, PORT or LPRT naming the listener.
-func (c *conn) active(cmd string) (*dataSetup, error) {
+func (c *conn) active(ctx context.Context, cmd string) (*dataSetup, error) {
 	if cmd == "PORT" && !c.local.Addr().Is4() {
 		return nil, errNoIPv6PORT
 	}
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: c.local.Addr().AsSlice(), Zone: c.local.Addr().Zone()})
+	var ln *net.TCPListener
+	var err error
+	if c.opt.ActivePorts == (hostport.PortRange{}) {
+		ln, err = net.ListenTCP("tcp", &net.TCPAddr{IP: c.local.Addr().AsSlice(), Zone: c.local.Addr().Zone()})
+	} else {
+		ln, err = hostport.ListenPassive(ctx, c.local.Addr(), c.opt.ActivePorts)
+	}
 	if err != nil {
 		return nil, err
 	}
+	c.trace("listening on %s", addrPort(ln.Addr()))
 	ap := netip.AddrPortFrom(c.local.Addr(), addrPort(ln.Addr()).Port())
 	var line string
 	switch cmd {

@@ -228,11 +228,108 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"http://a/b"}, "is not an ftp://HOST/PATH URL"},
 		{[]string{"ftp://a/"}, "names no file"},
 		{[]string{"-x"}, "flag provided but not defined"},
+		{[]string{"-active-ports", "80-90", "ftp://a/b"}, "-active-ports: hostport.ParsePortRange: parsing \"80-90\": min 80 below 1024"},
+		{[]string{"-active-ports", "40000", "ftp://a/b"}, "want MIN-MAX"},
 	} {
 		var stdout, stderr bytes.Buffer
 		assert.Equal(t, 2, run(context.Background(), tc.args, &stdout, &stderr), "%q", tc.args)
 		assert.Contains(t, stderr.String(), tc.want, "%q", tc.args)
 	}
+}
+
+// TestRunHelp: -h prints the usage on standard output, with status 0.
+func TestRunHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, &stdout, &stderr))
+	assert.Empty(t, stderr.String())
+	assert.True(t, strings.HasPrefix(stdout.String(), "usage: client [flags] ftp://"), "%q", stdout.String())
+	assert.Contains(t, stdout.String(), "-active-ports MIN-MAX")
+}
+
+// TestPASVAddressIgnoredTrace: -v says when the client dials another
+// address than the 227 reply names, and why.
+func TestPASVAddressIgnoredTrace(t *testing.T) {
+	for _, tc := range []struct {
+		host, want string
+	}{
+		{"127,0,0,2", "the reply names 127.0.0.2; dialling the control connection's address 127.0.0.1 instead: " +
+			"the policy UseControlAddr trusts no address in a reply: a server could point the client at another host (curl CVE-2020-8284), " +
+			"and a server behind NAT names its inside address\n"},
+		{"0,0,0,0", "the reply names 0.0.0.0; dialling the control connection's address 127.0.0.1 instead: " +
+			"an unspecified address, which stands for the server's own (vsftpd sends 0,0,0,0 on IPv6)\n"},
+		{"127,0,0,1", ""},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			addr := fakeServer(t, passiveScript(func(port int) string {
+				return fmt.Sprintf("227 Entering Passive Mode (%s,%d,%d).", tc.host, port>>8, port&255)
+			}, []byte("payload")))
+			var trace bytes.Buffer
+			b, err := fetch(t, "ftp://"+addr+"/f", Options{Trace: &trace})
+			require.NoError(t, err)
+			assert.Equal(t, "payload", string(b))
+			if tc.want == "" {
+				assert.NotContains(t, trace.String(), "the reply names")
+			} else {
+				assert.Contains(t, trace.String(), tc.want)
+			}
+			assert.Contains(t, trace.String(), "data connection to 127.0.0.1:")
+		})
+	}
+	// Other modes, without dialling: FixUnroutable replaces an unroutable
+	// address when the control connection's is routable.
+	c := &conn{opt: Options{Policy: hostport.PassivePolicy{Mode: hostport.FixUnroutable}}}
+	assert.Equal(t, "the reply names 10.0.0.5; dialling the control connection's address 198.51.100.7 instead: the policy FixUnroutable replaced it",
+		c.notDialled(netip.MustParseAddrPort("10.0.0.5:1025"), netip.MustParseAddrPort("198.51.100.7:1025")))
+	assert.Empty(t, c.notDialled(netip.MustParseAddrPort("198.51.100.9:1025"), netip.MustParseAddrPort("198.51.100.9:1025")))
+	assert.Equal(t, "the reply names 192.0.2.1; dialling the control connection's address 2001:db8::1 instead: an address of the other family than the control connection's",
+		c.notDialled(netip.MustParseAddrPort("192.0.2.1:1025"), netip.MustParseAddrPort("[2001:db8::1]:1025")))
+	assert.Empty(t, c.notDialled(netip.AddrPortFrom(netip.Addr{}, 1025), netip.MustParseAddrPort("198.51.100.7:1025")), "a 229 reply names no address")
+}
+
+// TestActivePorts: with -active-ports, active mode listens on a port of
+// the range.
+func TestActivePorts(t *testing.T) {
+	// A free range of 4 ports: listen on 4 ports and free them.
+	var lo int
+	for try := 0; try < 20 && lo == 0; try++ {
+		base := 40000 + rand.IntN(20000)
+		var lns []net.Listener
+		for p := base; p < base+4; p++ {
+			ln, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				break
+			}
+			lns = append(lns, ln)
+		}
+		if len(lns) == 4 {
+			lo = base
+		}
+		for _, ln := range lns {
+			ln.Close()
+		}
+	}
+	require.NotZero(t, lo, "no free range of 4 ports")
+	r := hostport.PortRange{Min: uint16(lo), Max: uint16(lo + 3)}
+
+	addr := fakeServer(t, func(f *fake) {
+		f.login()
+		line := f.expect("EPRT |1|127.0.0.1|")
+		ap, err := hostport.ParseEPRT(line)
+		if err != nil {
+			f.fail("%v", err)
+			return
+		}
+		if ap.Port() < r.Min || ap.Port() > r.Max {
+			f.fail("EPRT names port %d, outside %v", ap.Port(), r)
+		}
+		f.send("200 EPRT ok")
+		f.retr(func() (net.Conn, error) { return net.DialTimeout("tcp", ap.String(), timeout) }, []byte("ranged"))
+	})
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-active", "-active-ports", r.String(), "-v", "ftp://" + addr + "/f"}, &stdout, &stderr)
+	require.Equal(t, 0, code, stderr.String())
+	assert.Equal(t, "ranged", stdout.String())
+	assert.Contains(t, stderr.String(), "listening on 127.0.0.1:")
 }
 
 func TestParseURL(t *testing.T) {
