@@ -95,6 +95,8 @@ flags:
   -trust-reply       dial the address of a 227 or 228 reply even if it is
                      another host
   -user NAME         log in as NAME (default anonymous, or the URL's user)
+
+Flags may come before or after the URL.
 `
 
 // The flags of a probed mode, in the order they are printed.
@@ -184,8 +186,7 @@ type probeReport struct {
 
 // runProbe is the probe subcommand: it probes the server the URL names,
 // writes the report to stdout and returns the exit code.
-func runProbe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	_ = stdin
+func runProbe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("hostport probe", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
@@ -194,9 +195,9 @@ func runProbe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	passFile := fs.String("password-file", "", "read the password from `FILE`")
 	timeout := fs.Duration("timeout", probeDefaultTimeout, "how long each step may take")
 	trust := fs.Bool("trust-reply", false, "dial the address of a 227 or 228 reply even if it is another host")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, probeUsage)
+			fmt.Fprint(stdout, probeUsage)
 			return exitOK
 		}
 		fmt.Fprint(stderr, probeShortUsage)

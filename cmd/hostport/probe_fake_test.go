@@ -18,9 +18,10 @@ import (
 // answers a test can replace one command at a time, to play a broken or a
 // malicious server. By default it serves a one-line listing in every mode.
 type fakeFTP struct {
-	t    *testing.T
-	ln   net.Listener
-	addr netip.AddrPort
+	t     *testing.T
+	ln    net.Listener
+	ap    netip.AddrPort
+	start sync.Once
 	// greet, if set, replaces the 220 greeting.
 	greet func(s *fakeSession)
 	// handle, if set, is asked first about every command; it returns true
@@ -50,14 +51,20 @@ func newFakeFTP(t *testing.T) *fakeFTP {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeFTP{t: t, ln: ln, addr: addrPortOf(ln.Addr()), done: make(chan struct{}),
+	f := &fakeFTP{t: t, ln: ln, ap: addrPortOf(ln.Addr()), done: make(chan struct{}),
 		features: []string{"EPRT", "EPSV", "PASV", "SIZE"}}
-	go f.serve()
 	t.Cleanup(f.close)
 	return f
 }
 
-func (f *fakeFTP) url() string { return "ftp://" + f.addr.String() + "/" }
+// addr returns the server's address, and starts serving: a test sets
+// greet, handle and features before.
+func (f *fakeFTP) addr() netip.AddrPort {
+	f.start.Do(func() { go f.serve() })
+	return f.ap
+}
+
+func (f *fakeFTP) url() string { return "ftp://" + f.addr().String() + "/" }
 
 func (f *fakeFTP) close() {
 	close(f.done)
