@@ -21,8 +21,9 @@ import (
 // bigSize is the size of the file of the speed test.
 const bigSize = 256 << 20
 
-// TestDataPathSpeed downloads a 256 MB file once in each of these ways and
-// prints the rate, its ratio to the kernel's, and the setup latency (from
+// TestDataPathSpeed downloads a 256 MB file three times in each of these
+// ways, taking turns, and prints the best and median rates, the ratio of the
+// best to the kernel's, and the setup latency (from
 // the data-setup command to the first byte of data, median of 20 small
 // transfers):
 //
@@ -58,23 +59,34 @@ func TestDataPathSpeed(t *testing.T) {
 		{"kernel NAT + FTP helper, EPRT", kernel, true},
 		{"natproxy relay, EPRT", proxy, true},
 	}
-	var report strings.Builder
-	fmt.Fprintf(&report, "data path, %d MB through the router (T1, vsftpd), one run each; setup latency: median of 20 transfers of %d KB\n", bigSize>>20, len(testData)>>10)
-	var base [2]float64
-	for i, w := range ways {
-		rate, err := fetchRate(w.l, "big.bin", w.active)
-		if err != nil {
-			t.Fatalf("%s: %v", w.name, err)
+	// The machine is shared: the ways take turns, rounds times, and the
+	// report gives the best and the median rate of each.
+	const rounds = 3
+	rates := make([][]float64, len(ways))
+	for range rounds {
+		for i, w := range ways {
+			rate, err := fetchRate(w.l, "big.bin", w.active)
+			if err != nil {
+				t.Fatalf("%s: %v", w.name, err)
+			}
+			rates[i] = append(rates[i], rate)
 		}
+	}
+	var report strings.Builder
+	fmt.Fprintf(&report, "data path, %d MB through the router (T1, vsftpd), %d runs each, taking turns: best and median MB/s, ratio of the best to the kernel's best; setup latency from the data-setup command to the first byte, median of 20 transfers of %d KB\n",
+		bigSize>>20, rounds, len(testData)>>10)
+	var kernelBest float64
+	for i, w := range ways {
 		lat, err := setupLatency(w.l, w.active, 20)
 		if err != nil {
 			t.Fatalf("%s: %v", w.name, err)
 		}
-		k := i / 2
+		slices.Sort(rates[i])
+		best, median := rates[i][len(rates[i])-1], rates[i][len(rates[i])/2]
 		if i%2 == 0 {
-			base[k] = rate
+			kernelBest = best
 		}
-		fmt.Fprintf(&report, "  %-32s %7.0f MB/s  %.2fx kernel  setup %v\n", w.name, rate, rate/base[k], lat.Round(10*time.Microsecond))
+		fmt.Fprintf(&report, "  %-32s best %5.0f MB/s  median %5.0f MB/s  %.2fx kernel  setup %v\n", w.name, best, median, best/kernelBest, lat.Round(10*time.Microsecond))
 	}
 	t.Log("\n" + report.String())
 	fmt.Print(report.String())
