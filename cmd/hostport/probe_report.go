@@ -68,7 +68,7 @@ func (rep *probeReport) verdict() {
 			case t.Addr() == control && pasv.target.Addr().Unmap() != control:
 				lftp.OK, lftp.Detail = ctl.ok(), "at the control address, since the reply's is not routable"
 			case pasv.has(probeNotDialed):
-				lftp.Detail = "dials " + t.String() + ", which the probe did not try (-trust-reply tries it)"
+				lftp.Detail = "dials " + t.String() + ": not tried without -trust-reply"
 			}
 		}
 	}
@@ -165,7 +165,7 @@ func listOrNone(s []string) string {
 // serverSetting names the setting of each common server that makes it
 // announce addr in its 227 replies.
 func serverSetting(addr string) string {
-	return fmt.Sprintf("pasv_address=%s (vsftpd), MasqueradeAddress %s (ProFTPD), ForcePassiveIP %s or -P %s (Pure-FTPd), masquerade_address (pyftpdlib)", addr, addr, addr, addr)
+	return fmt.Sprintf("pasv_address=%s (vsftpd), MasqueradeAddress %s (ProFTPD), ForcePassiveIP %s or -P %s (Pure-FTPd), masquerade_address=%q (pyftpdlib)", addr, addr, addr, addr, addr)
 }
 
 // passiveRange names the settings of the passive port range.

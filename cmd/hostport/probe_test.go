@@ -215,7 +215,7 @@ func TestProbeThirdHost(t *testing.T) {
 	lftp := o.report.Clients[1]
 	assert.Equal(t, "lftp", lftp.Client)
 	assert.False(t, lftp.OK)
-	assert.Contains(t, lftp.Detail, "did not try")
+	assert.Contains(t, lftp.Detail, "not tried without -trust-reply")
 
 	o = runProbeTest(t, "-json", "-timeout", "1s", "-trust-reply", f.url())
 	assert.Equal(t, exitOK, o.code)
