@@ -642,6 +642,31 @@ func BenchmarkParse(b *testing.B) {
 	})
 }
 
+// BenchmarkParseLine reads a line of each form with ParseLine, to be set
+// beside the form's own parser's benchmark: the difference is the cost of
+// telling the form.
+func BenchmarkParseLine(b *testing.B) {
+	for _, bc := range []struct{ name, line string }{
+		{"227", benchPASV},
+		{"PORT", benchPORT},
+		{"229", benchEPSV},
+		{"EPRT", benchEPRT4},
+		{"LPRT", benchLPRT4},
+		{"228", benchLPSV4},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			line := bc.line
+			b.ReportAllocs()
+			for range b.N {
+				_, benchSinkAP, benchSinkErr = hostport.ParseLine(line)
+			}
+			if benchSinkErr != nil {
+				b.Fatal(benchSinkErr)
+			}
+		})
+	}
+}
+
 func BenchmarkHostPort_UnmarshalText(b *testing.B) {
 	text := []byte(benchBare)
 	b.ReportAllocs()

@@ -30,7 +30,8 @@ var ErrFamily = errors.New("unsupported address family")
 // its Err.
 type ParseError struct {
 	// Func is the function that failed: "Parse", "ParsePASV", "ParsePORT",
-	// "ParseEPSV", "ParseEPRT", "ParseLPSV" or "ParseLPRT".
+	// "ParseEPSV", "ParseEPRT", "ParseLPSV", "ParseLPRT", "ParseLine" (for a
+	// line of none of the forms) or "Form.UnmarshalText".
 	Func string
 	// Input is the text that was parsed, in full.
 	Input string
@@ -106,6 +107,7 @@ const (
 	fnParseEPRT = "ParseEPRT"
 	fnParseLPSV = "ParseLPSV"
 	fnParseLPRT = "ParseLPRT"
+	fnParseLine = "ParseLine"
 )
 
 func controlError(fn, s string, i int) error {

@@ -23,6 +23,38 @@ func Example() {
 	// Output: 192.0.2.1:1025
 }
 
+// A proxy or a trace reader that sees lines of every kind reads them with
+// one call and learns which form each is.
+func ExampleParseLine() {
+	for _, line := range []string{
+		"PORT 10,2,0,2,4,31",
+		"227 Entering Passive Mode (192,0,2,1,4,1).",
+		"EPRT |2|1080::8:800:200C:417A|5282|",
+		"229 Entering Extended Passive Mode (|||6446|)",
+		"LPRT 4,4,192,0,2,1,2,4,31",
+		"EPRT |3|192.0.2.1|1025|",
+		"LIST",
+	} {
+		form, ap, err := hostport.ParseLine(line)
+		switch {
+		case err != nil:
+			fmt.Printf("%-4v %v\n", form, err)
+		case !ap.Addr().IsValid(): // a 229 reply: the port only
+			fmt.Printf("%-4v port %d\n", form, ap.Port())
+		default:
+			fmt.Printf("%-4v %v\n", form, ap)
+		}
+	}
+	// Output:
+	// PORT 10.2.0.2:1055
+	// 227  192.0.2.1:1025
+	// EPRT [1080::8:800:200c:417a]:5282
+	// 229  port 6446
+	// LPRT 192.0.2.1:1055
+	// EPRT hostport.ParseEPRT: parsing "EPRT |3|192.0.2.1|1025|": unknown net-prt "3" (want 1 or 2) at offset 6
+	// Form(0) hostport.ParseLine: parsing "LIST": verb "LIST", want PORT, EPRT or LPRT at offset 0
+}
+
 func ExampleParse() {
 	hp, err := hostport.Parse("10,2,0,2,4,31")
 	if err != nil {

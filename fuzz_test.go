@@ -305,6 +305,12 @@ var corpus = []string{
 	"EPRT ||||", // empty fields
 	"PORT 1,2",  // two numbers
 	"228 (",     // cut short
+
+	// Lines of no form, for ParseLine.
+	"PASV",                        // a verb without an address
+	"200 PORT command successful", // a reply without an address
+	"227\tEntering Passive Mode (10,0,0,1,4,31)", // a tab after the code
+	"2270-Entering Passive Mode (10,0,0,1,4,31)", // four digits and a dash
 }
 
 // addCorpus adds every corpus line as a seed of f.
@@ -522,6 +528,7 @@ var fuzzChecks = []struct {
 	{"ParseEPRT", checkParseEPRT},
 	{"ParseLPRT", checkParseLPRT},
 	{"ParseLPSV", checkParseLPSV},
+	{"ParseLine", checkParseLine},
 }
 
 func checkParse(t *testing.T, in string) {
@@ -601,6 +608,41 @@ func checkParseLPSV(t *testing.T, in string) {
 	}
 }
 
+// checkParseLine checks ParseLine against the reference for the form of a
+// line and against the form's own parser: a line of a form gets that form
+// and exactly what its parser returns, which the parser's own check then
+// holds to the reference parser; any other line gets a *ParseError from
+// ParseLine that wraps ErrSyntax.
+func checkParseLine(t *testing.T, in string) {
+	form, ap, err := hostport.ParseLine(in)
+	want := slowLineForm(in)
+	if form != want {
+		t.Fatalf("ParseLine(%q) gives form %v, the reference %v", in, form, want)
+	}
+	if want == 0 {
+		if err == nil || ap != (netip.AddrPort{}) {
+			t.Fatalf("ParseLine(%q) = %v, %v, %v; want an error for a line of no form", in, form, ap, err)
+		}
+		checkParseError(t, "ParseLine", in, err, kindSyntax)
+		return
+	}
+	wantAP, wantErr := lineParse(want, in)
+	if ap != wantAP || fmt.Sprint(err) != fmt.Sprint(wantErr) {
+		t.Fatalf("ParseLine(%q) = %v, %v; Parse%v reads %v, %v", in, ap, err, want, wantAP, wantErr)
+	}
+	lineChecks[want](t, in)
+}
+
+// lineChecks holds the check of each form's parser.
+var lineChecks = map[hostport.Form]func(*testing.T, string){
+	hostport.FormPORT: checkParsePORT,
+	hostport.FormPASV: checkParsePASV,
+	hostport.FormEPRT: checkParseEPRT,
+	hostport.FormEPSV: checkParseEPSV,
+	hostport.FormLPRT: checkParseLPRT,
+	hostport.FormLPSV: checkParseLPSV,
+}
+
 func TestHugeLines(t *testing.T) {
 	for _, c := range fuzzChecks {
 		t.Run(c.fn, func(t *testing.T) {
@@ -644,4 +686,9 @@ func FuzzParseLPRT(f *testing.F) {
 func FuzzParseLPSV(f *testing.F) {
 	addCorpus(f)
 	f.Fuzz(checkParseLPSV)
+}
+
+func FuzzParseLine(f *testing.F) {
+	addCorpus(f)
+	f.Fuzz(checkParseLine)
 }

@@ -1096,6 +1096,7 @@ var (
 	allocSinkBytes []byte
 	allocSinkStr   string
 	allocSinkErr   error
+	allocSinkForm  hostport.Form
 )
 
 // Inputs for TestNoAllocs, in variables so that nothing is constant-folded.
@@ -1139,6 +1140,22 @@ func TestNoAllocs(t *testing.T) {
 		"ParseLPRT/v4":  func() { allocSinkAP, allocSinkErr = hostport.ParseLPRT("LPRT 4,4,192,0,2,1,2,4,31") },
 		"ParseLPRT/v6":  func() { allocSinkAP, allocSinkErr = hostport.ParseLPRT("LPRT " + long6) },
 		"MustParsePORT": func() { allocSinkHP = hostport.MustParsePORT("PORT 10,2,0,2,4,31") },
+		"ParseLine/PORT": func() {
+			allocSinkForm, allocSinkAP, allocSinkErr = hostport.ParseLine("PORT 10,2,0,2,4,31\r\n")
+		},
+		"ParseLine/227": func() {
+			allocSinkForm, allocSinkAP, allocSinkErr = hostport.ParseLine("227 Entering Passive Mode (192,0,2,1,4,1).\r\n")
+		},
+		"ParseLine/EPRT": func() {
+			allocSinkForm, allocSinkAP, allocSinkErr = hostport.ParseLine("EPRT |2|1080::8:800:200C:417A|5282|\r\n")
+		},
+		"ParseLine/229": func() {
+			allocSinkForm, allocSinkAP, allocSinkErr = hostport.ParseLine("229 Entering Extended Passive Mode (|||6446|)\r\n")
+		},
+		"ParseLine/LPRT": func() { allocSinkForm, allocSinkAP, allocSinkErr = hostport.ParseLine("LPRT " + long6) },
+		"ParseLine/228": func() {
+			allocSinkForm, allocSinkAP, allocSinkErr = hostport.ParseLine("228 Entering Long Passive Mode (" + long6 + ")")
+		},
 		"AppendPASV":    func() { allocSinkBytes = hostport.AppendPASV(buf[:0], allocMaxHP) },
 		"AppendPORT":    func() { allocSinkBytes = hostport.AppendPORT(buf[:0], allocMaxHP) },
 		"AppendEPSV":    func() { allocSinkBytes = hostport.AppendEPSV(buf[:0], allocPort) },

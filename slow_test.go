@@ -630,6 +630,44 @@ func slowParseLPSV(reply string) (netip.AddrPort, string) {
 	return ap, f.class()
 }
 
+// ---- Any line ----
+
+// slowLineForm is the reference for the form that hostport.ParseLine gives a
+// line: a command whose leading run of letters is PORT, EPRT or LPRT in any
+// case, or a reply whose leading run of digits is 227, 229 or 228 followed by
+// a space, a '-' or the end of the line (after one line ending is removed).
+// It returns 0 for a line of none of the forms.
+func slowLineForm(line string) hostport.Form {
+	body := slowStripEOL(line)
+	verb := strings.TrimLeftFunc(body, func(r rune) bool { return r < 128 && slowIsLetter(byte(r)) })
+	verb = body[:len(body)-len(verb)]
+	if verb != "" {
+		switch strings.ToUpper(verb) {
+		case "PORT":
+			return hostport.FormPORT
+		case "EPRT":
+			return hostport.FormEPRT
+		case "LPRT":
+			return hostport.FormLPRT
+		}
+		return 0
+	}
+	code := slowLeadingNumber(body)
+	rest := body[len(code):]
+	if rest != "" && rest[0] != ' ' && rest[0] != '-' {
+		return 0
+	}
+	switch code + rest[:min(1, len(rest))] {
+	case "227", "227 ", "227-":
+		return hostport.FormPASV
+	case "229", "229 ", "229-":
+		return hostport.FormEPSV
+	case "228", "228 ", "228-":
+		return hostport.FormLPSV
+	}
+	return 0
+}
+
 // slowParsers gives the reference parsers one shape for TestSlowParsers:
 // the value as text ("" on error) and the class.
 var slowParsers = map[string]func(string) (string, string){
@@ -762,6 +800,35 @@ func TestSlowParsers(t *testing.T) {
 		got, class := slowParsers[tc.fn](tc.in)
 		if got != tc.want || class != tc.class {
 			t.Errorf("slow %s(%q) = %q, %q; want %q, %q", tc.fn, tc.in, got, class, tc.want, tc.class)
+		}
+	}
+}
+
+// TestSlowLineForm pins the reference for the form of a line.
+func TestSlowLineForm(t *testing.T) {
+	for in, want := range map[string]hostport.Form{
+		"PORT 10,2,0,2,4,31":  hostport.FormPORT,
+		"port":                hostport.FormPORT,
+		"PORT10,2,0,2,4,31":   hostport.FormPORT,
+		"eprt |1|":            hostport.FormEPRT,
+		"LpRt 4,4":            hostport.FormLPRT,
+		"227 (1,2,3,4,5,6)":   hostport.FormPASV,
+		"227-text":            hostport.FormPASV,
+		"227\r\n":             hostport.FormPASV,
+		"229 (|||1|)":         hostport.FormEPSV,
+		"228 x":               hostport.FormLPSV,
+		"PORTS 1":             0,
+		"PASV":                0,
+		"2270 (1,2,3,4,5,6)":  0,
+		"2270-(1,2,3,4,5,6)":  0,
+		"227x":                0,
+		"200 ok":              0,
+		"":                    0,
+		"10,2,0,2,4,31":       0,
+		" PORT 10,2,0,2,4,31": 0,
+	} {
+		if got := slowLineForm(in); got != want {
+			t.Errorf("slowLineForm(%q) = %v, want %v", in, got, want)
 		}
 	}
 }
