@@ -146,6 +146,16 @@ func ParseLPSV(reply string) (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
+	// Most servers send the text of RFC 1639: if a list that reads follows
+	// it, that list is the first one, and no scan is needed.
+	if i := skipKnown(reply, t, n, lpsvText); i > t {
+		if ap, j, err := long(fn, reply, i, n); err == nil {
+			if err := replyTail(fn, reply, j, n, longLen(ap.Addr()), minLPSV); err != nil {
+				return netip.AddrPort{}, err
+			}
+			return ap, nil
+		}
+	}
 	i, err := listStart(fn, reply, t, n, minLPSV)
 	if err != nil {
 		return netip.AddrPort{}, err
@@ -171,7 +181,8 @@ func MustParseLPSV(reply string) netip.AddrPort {
 }
 
 const (
-	lpsvPrefix = "228 Entering Long Passive Mode ("
+	lpsvText   = "Entering Long Passive Mode ("
+	lpsvPrefix = "228 " + lpsvText
 	lpsvSuffix = ")"
 	maxLongLen = len("6,16,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,255,2,255,255")
 )
