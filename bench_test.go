@@ -388,6 +388,11 @@ func sprintfLPSV(ap netip.AddrPort) string {
 
 // --- the sanity test ---
 
+// TestBaselines checks that every baseline reads the benchmark lines to the
+// values hostport reads, and that the checked baselines reject what they
+// claim to check: a baseline that does less than it says would make the
+// comparison, and the floor that ParsePASV and ParsePORT are held to,
+// meaningless.
 func TestBaselines(t *testing.T) {
 	wantPASV := hostport.MustParsePASV(benchPASV)
 	wantPORT := hostport.MustParsePORT(benchPORT)

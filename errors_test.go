@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"testing"
 	"unsafe"
@@ -15,6 +16,7 @@ import (
 	"github.com/ftpkit/hostport"
 )
 
+// TestSentinels checks the texts of ErrSyntax, ErrRange and ErrFamily.
 func TestSentinels(t *testing.T) {
 	// The texts of strconv's sentinels, and one for the family.
 	assert.EqualError(t, hostport.ErrSyntax, "invalid syntax")
@@ -27,6 +29,8 @@ func TestSentinels(t *testing.T) {
 	}
 }
 
+// TestParseErrorError checks the message of ParseError: the function, the
+// quoted input (cut after 200 bytes), the reason and the offset.
 func TestParseErrorError(t *testing.T) {
 	long := strings.Repeat("1,", 150) // 300 bytes
 	tests := []struct {
@@ -82,6 +86,8 @@ func TestParseErrorError(t *testing.T) {
 	}
 }
 
+// TestParseErrorUnwrap checks that errors.Is finds the sentinel through a
+// ParseError and through its Err.
 func TestParseErrorUnwrap(t *testing.T) {
 	reason := fmt.Errorf("p2 310 out of range [0,255]: %w", hostport.ErrRange)
 	perr := &hostport.ParseError{Func: "ParsePORT", Input: "PORT 10,2,0,2,4,310", Offset: 16, Err: reason}
@@ -214,6 +220,8 @@ func TestParseErrorInputIsCopy(t *testing.T) {
 	assert.NotSame(t, unsafe.StringData(line), unsafe.StringData(perr.Input), "Input shares the caller's buffer")
 }
 
+// TestConvError checks the message, fields and sentinel of the errors of
+// FromAddrPort and FromTCPAddr.
 func TestConvError(t *testing.T) {
 	t.Run("constructed", func(t *testing.T) {
 		cerr := &hostport.ConvError{Func: "FromTCPAddr", Addr: "192.0.2.1:-1", Err: hostport.ErrRange}
@@ -263,3 +271,55 @@ func TestConvError(t *testing.T) {
 
 // errOf2 returns the error of a two-result call.
 func errOf2[T any](_ T, err error) error { return err }
+
+// TestHostileInputs checks that long hostile lines are refused with the
+// right class, and that the message quotes only the start of them.
+func TestHostileInputs(t *testing.T) {
+	mb := 1 << 20
+	tests := []struct {
+		name  string
+		parse func(string) error
+		in    string
+		is    error
+		off   int
+	}{
+		{"PORT with 100001 numbers", errOf(hostport.ParsePORT), "PORT " + strings.Repeat("1,", 100000) + "1", errSyntax, 16},
+		{"227 with a megabyte of nines", errOf(hostport.ParsePASV), "227 " + strings.Repeat("9", mb), errSyntax, 4 + mb},
+		{"227 with a megabyte-long h1", errOf(hostport.ParsePASV), "227 (" + strings.Repeat("9", mb) + ",0,2,1,4,1)", errRange, 5},
+		{"227 with a megabyte of commas", errOf(hostport.ParsePASV), "227 (" + strings.Repeat(",", mb) + ")", errSyntax, 6 + mb},
+		{"227 with many numbers", errOf(hostport.ParsePASV), "227 (" + strings.Repeat("1,", mb) + "1)", errSyntax, 16},
+		{"227 with many lists", errOf(hostport.ParsePASV), "227 (1,1,1,1,1,1)" + strings.Repeat(" 1", mb) + " (1,1,1,1,1,1)", errSyntax, 17 + 2*mb + 2},
+		{"227 with many short lists", errOf(hostport.ParsePASV), "227 (1,1,1,1,1,1)" + strings.Repeat(" 1,1", mb/4) + " (1,1,1,1,1,1)", errSyntax, 17 + mb + 2},
+		{"Parse with a megabyte of zeros", errOf(hostport.Parse), strings.Repeat("0", mb) + "256,0,0,0,0,0", errRange, 0},
+		{"229 with a megabyte-long port", errOf(hostport.ParseEPSV), "229 (|||" + strings.Repeat("9", mb) + "|)", errRange, 8},
+		{"229 with a megabyte of parentheses", errOf(hostport.ParseEPSV), "229 " + strings.Repeat("(|", mb), errSyntax, 5},
+		{"EPRT with a megabyte-long net-addr", errOf(hostport.ParseEPRT), "EPRT |2|" + strings.Repeat(":", mb) + "|21|", errSyntax, 8},
+		{"EPRT with a megabyte-long port", errOf(hostport.ParseEPRT), "EPRT |1|192.0.2.1|" + strings.Repeat("1", mb) + "|", errRange, 18},
+		{"LPRT hal 255", errOf(hostport.ParseLPRT), "LPRT 4,255," + strings.Repeat("1,", 255) + "2,4,1", errSyntax, 7},
+		{"LPRT with many numbers", errOf(hostport.ParseLPRT), "LPRT 4,4,1,1,1,1,2," + strings.Repeat("1,", mb) + "1", errSyntax, 22},
+		{"LPSV with a megabyte-long af", errOf(hostport.ParseLPSV), "228 (" + strings.Repeat("4", mb) + ",4)", errRange, 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.parse(tc.in)
+			require.ErrorIs(t, err, tc.is)
+			var perr *hostport.ParseError
+			require.ErrorAs(t, err, &perr)
+			assert.Equal(t, tc.off, perr.Offset)
+			assert.Len(t, perr.Input, len(tc.in))
+			msg := err.Error()
+			assert.Less(t, len(msg), 500, "message length")
+			assert.True(t, strings.HasPrefix(msg, "hostport."+perr.Func+": parsing "+strconv.Quote(tc.in[:200])+"...: "),
+				"message starts with the quoted first 200 bytes and a marker: %.300q", msg)
+			assert.True(t, strings.HasSuffix(msg, " at offset "+strconv.Itoa(tc.off)), "message %.300q", msg)
+		})
+	}
+}
+
+// errOf adapts a parser to return only its error.
+func errOf[T any](parse func(string) (T, error)) func(string) error {
+	return func(s string) error {
+		_, err := parse(s)
+		return err
+	}
+}

@@ -643,6 +643,7 @@ var lineChecks = map[hostport.Form]func(*testing.T, string){
 	hostport.FormLPSV: checkParseLPSV,
 }
 
+// TestHugeLines gives the megabyte-long hostile lines to every fuzz check.
 func TestHugeLines(t *testing.T) {
 	for _, c := range fuzzChecks {
 		t.Run(c.fn, func(t *testing.T) {
@@ -653,6 +654,8 @@ func TestHugeLines(t *testing.T) {
 	}
 }
 
+// FuzzParse holds Parse to the reference parser and checks the round trips
+// of what it accepts; the other targets do the same for their parsers.
 func FuzzParse(f *testing.F) {
 	addCorpus(f)
 	f.Fuzz(checkParse)

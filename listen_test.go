@@ -17,6 +17,7 @@ import (
 	"pgregory.net/rapid"
 )
 
+// TestParsePortRange checks the ranges ParsePortRange reads and its errors.
 func TestParsePortRange(t *testing.T) {
 	tests := []struct {
 		in      string
@@ -29,7 +30,8 @@ func TestParsePortRange(t *testing.T) {
 		{in: "65535-65535", want: hostport.PortRange{Min: 65535, Max: 65535}},
 		{in: "01024-030000", want: hostport.PortRange{Min: 1024, Max: 30000}}, // leading zeros are decimal
 
-		// Research T2: Min below 1024 or an empty range is a configuration error.
+		// Min below 1024 (privileged ports, RFC 2577) or an empty range is a
+		// configuration error.
 		{in: "0-1023", wantErr: `hostport.ParsePortRange: parsing "0-1023": min 0 below 1024 (privileged ports, RFC 2577)`},
 		{in: "1023-2000", wantErr: "min 1023 below 1024"},
 		{in: "2000-1999", wantErr: `hostport.ParsePortRange: parsing "2000-1999": max 1999 below min 2000 (empty range)`},
@@ -81,6 +83,7 @@ func TestParsePortRange(t *testing.T) {
 	}
 }
 
+// TestPortRangeString checks the MIN-MAX text of a range.
 func TestPortRangeString(t *testing.T) {
 	assert.Equal(t, "30000-30100", hostport.PortRange{Min: 30000, Max: 30100}.String())
 	assert.Equal(t, "0-0", hostport.PortRange{}.String())
@@ -117,9 +120,11 @@ func checkParsePortRangeAny(t *rapid.T) {
 	require.Equal(t, hostport.PortRange{Min: uint16(nlo), Max: uint16(nhi)}, r)
 }
 
+// TestPortRangeRoundTrip and TestParsePortRangeAny run the properties above.
 func TestPortRangeRoundTrip(t *testing.T) { rapid.Check(t, checkPortRangeRoundTrip) }
 func TestParsePortRangeAny(t *testing.T)  { rapid.Check(t, checkParsePortRangeAny) }
 
+// FuzzParsePortRange runs checkParsePortRangeAny on fuzzed input.
 func FuzzParsePortRange(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkParsePortRangeAny)) }
 
 // passiveRange is a range below Linux's ephemeral ports (32768–60999), so that
@@ -151,6 +156,8 @@ func hasIPv6Loopback() bool {
 	return true
 }
 
+// TestListenPassive checks that a listener opens on the address, at a port
+// in the range, over IPv4 and IPv6.
 func TestListenPassive(t *testing.T) {
 	for _, ip := range []string{"127.0.0.1", "::ffff:127.0.0.1", "::1"} {
 		t.Run(ip, func(t *testing.T) {
@@ -206,6 +213,8 @@ func TestListenPassiveAccept(t *testing.T) {
 	assert.EqualError(t, err, "hostport.CheckDataPeer: data peer 127.0.0.2: not the client 127.0.0.1 (port theft, RFC 2577)")
 }
 
+// TestListenPassiveBadInput checks the errors for an invalid range and an
+// unusable address.
 func TestListenPassiveBadInput(t *testing.T) {
 	lo := netip.MustParseAddr("127.0.0.1")
 	tests := []struct {
@@ -253,6 +262,8 @@ func takePort(t *testing.T, port uint16) (uint16, bool) {
 	return portOf(t, ln).Port(), true
 }
 
+// TestListenPassiveRangeTaken checks that a taken port is skipped, and that a
+// range whose ports are all taken gives an error that wraps the last one.
 func TestListenPassiveRangeTaken(t *testing.T) {
 	lo := netip.MustParseAddr("127.0.0.1")
 	port, ok := takePort(t, 0)
@@ -307,6 +318,8 @@ func TestListenPassiveRangeTaken(t *testing.T) {
 	})
 }
 
+// TestListenPassiveContext checks that a done context stops ListenPassive at
+// once with an error that wraps ctx.Err().
 func TestListenPassiveContext(t *testing.T) {
 	lo := netip.MustParseAddr("127.0.0.1")
 	canceled, cancel := context.WithCancel(context.Background())

@@ -13,7 +13,8 @@ import (
 	"pgregory.net/rapid"
 )
 
-// The addresses of the research note's contexts: client C and server S.
+// The addresses of the tests: a client and a server on documentation
+// networks (RFC 5737, RFC 3849).
 var (
 	clientAddr  = netip.MustParseAddr("198.51.100.7")
 	serverAddr  = netip.MustParseAddr("203.0.113.10")
@@ -46,6 +47,8 @@ func checkPolicyError(t require.TestingT, err error, fn string, control netip.Ad
 	assert.Equal(t, wantCode, pe.ReplyCode(), "ReplyCode of %v", err)
 }
 
+// TestActivePolicyCheck checks each rule of ActivePolicy.Check, its errors
+// and messages, and the reply code of each refusal.
 func TestActivePolicyCheck(t *testing.T) {
 	site := hostport.ActivePolicy{AllowForeign: []netip.Prefix{netip.MustParsePrefix("203.0.113.0/24")}}
 	mappedSite := hostport.ActivePolicy{AllowForeign: []netip.Prefix{netip.MustParsePrefix("::ffff:203.0.113.0/120")}}
@@ -64,7 +67,7 @@ func TestActivePolicyCheck(t *testing.T) {
 		want    error  // nil or the sentinel
 		wantMsg string // the full message, if pinned
 	}{
-		// The hostile lines of research T1, context S, peer 198.51.100.7.
+		// Bounce attempts and unusable targets from the client 198.51.100.7.
 		{name: "PORT 198,51,100,7,4,1", peer: clientAddr, target: "198.51.100.7:1025"},
 		{name: "PORT 203,0,113,99,4,1 bounce", peer: clientAddr, target: "203.0.113.99:1025", want: hostport.ErrForeignAddress,
 			wantMsg: "hostport.ActivePolicy.Check: target 203.0.113.99:1025: not the client 198.51.100.7 (bounce attack, RFC 2577)"},
@@ -90,7 +93,7 @@ func TestActivePolicyCheck(t *testing.T) {
 		{name: "IPv6 target from IPv4 client", peer: clientAddr, target: "[2001:db8::7]:1025", want: hostport.ErrForeignAddress},
 		{name: "EPRT |2|::1|40000| from IPv4 client", peer: clientAddr, target: "[::1]:40000", want: hostport.ErrForeignAddress},
 
-		// T6: mapped and zoned addresses are compared as hosts.
+		// Mapped and zoned addresses are compared as hosts.
 		{name: "EPRT |2|::ffff:198.51.100.7|1025| is the client", peer: clientAddr, target: "[::ffff:198.51.100.7]:1025"},
 		{name: "EPRT |2|::ffff:203.0.113.99|1025| is foreign", peer: clientAddr, target: "[::ffff:203.0.113.99]:1025", want: hostport.ErrForeignAddress},
 		{name: "mapped unspecified", peer: clientAddr, target: "[::ffff:0.0.0.0]:1025", want: hostport.ErrUnusableAddress},
@@ -166,6 +169,8 @@ func TestActivePolicyCheck(t *testing.T) {
 	}
 }
 
+// TestReplyCode checks the code for each kind of error: policy refusals,
+// parse errors and unknown address families.
 func TestReplyCode(t *testing.T) {
 	foreign := hostport.ActivePolicy{}.Check(clientAddr, netip.MustParseAddrPort("203.0.113.99:1025"))
 	privileged := hostport.ActivePolicy{}.Check(clientAddr, netip.MustParseAddrPort("198.51.100.7:25"))
@@ -201,6 +206,8 @@ func TestReplyCode(t *testing.T) {
 	}
 }
 
+// TestPolicyErrorBuiltOutside checks that a PolicyError made by a caller has
+// a message built from its fields, whatever they hold.
 func TestPolicyErrorBuiltOutside(t *testing.T) {
 	e := &hostport.PolicyError{Func: "X", Addr: netip.MustParseAddrPort("192.0.2.1:21"), Err: hostport.ErrForeignAddress}
 	assert.EqualError(t, e, "hostport.X: 192.0.2.1:21: foreign address")
@@ -235,6 +242,7 @@ func TestPolicyErrorBuiltOutside(t *testing.T) {
 	}
 }
 
+// TestPassiveModeString checks the names of the modes and of other values.
 func TestPassiveModeString(t *testing.T) {
 	for m, want := range map[hostport.PassiveMode]string{
 		hostport.UseControlAddr: "UseControlAddr",
@@ -249,6 +257,8 @@ func TestPassiveModeString(t *testing.T) {
 	assert.Equal(t, hostport.UseControlAddr, hostport.PassivePolicy{}.Mode, "zero value is the safe default")
 }
 
+// TestPassivePolicyTarget checks the address each mode dials for each kind
+// of reply and control address, and the refusals.
 func TestPassivePolicyTarget(t *testing.T) {
 	const (
 		use   = hostport.UseControlAddr
@@ -269,7 +279,7 @@ func TestPassivePolicyTarget(t *testing.T) {
 		wantErr error  // the sentinel the error wraps, if want is ""
 		wantMsg string
 	}{
-		// Research T3, context K: the library default uses the control address.
+		// The default mode dials the control address, whatever the reply says.
 		{name: "227 (203,0,113,10,195,80)", modes: []hostport.PassiveMode{use, fix, match, trust}, control: serverAddr, reply: addrPort("203.0.113.10:50000"), want: ctl},
 		{name: "227 (10,0,0,5,195,80)", modes: []hostport.PassiveMode{use, fix}, control: serverAddr, reply: addrPort("10.0.0.5:50000"), want: ctl},
 		{name: "227 (10,0,0,5,195,80) strict", modes: []hostport.PassiveMode{match}, control: serverAddr, reply: addrPort("10.0.0.5:50000"), wantErr: hostport.ErrForeignAddress,
@@ -371,6 +381,8 @@ func TestPassivePolicyTarget(t *testing.T) {
 	}
 }
 
+// TestPassivePolicyTargetUnknownMode checks that a Mode that is none of the
+// constants is an error that names it and wraps errors.ErrUnsupported.
 func TestPassivePolicyTargetUnknownMode(t *testing.T) {
 	for _, m := range []hostport.PassiveMode{-1, 4, 100, -1 << 31} {
 		got, err := hostport.PassivePolicy{Mode: m}.Target(serverAddr, netip.MustParseAddrPort("203.0.113.10:50000"))
@@ -384,6 +396,8 @@ func TestPassivePolicyTargetUnknownMode(t *testing.T) {
 	}
 }
 
+// TestCheckDataPeer checks which data connections CheckDataPeer accepts and
+// its refusals.
 func TestCheckDataPeer(t *testing.T) {
 	mustAddr := netip.MustParseAddr
 	tests := []struct {
@@ -392,7 +406,7 @@ func TestCheckDataPeer(t *testing.T) {
 		want            error
 		wantMsg         string
 	}{
-		// Research T2: server, PASV listener, control peer 198.51.100.7.
+		// A server's passive listener, for the client 198.51.100.7.
 		{name: "the client", control: clientAddr, dataPr: clientAddr},
 		{name: "the client from a dual-stack socket", control: clientAddr, dataPr: mustAddr("::ffff:198.51.100.7")},
 		{name: "mapped control", control: mustAddr("::ffff:198.51.100.7"), dataPr: clientAddr},
@@ -432,6 +446,7 @@ func TestCheckDataPeer(t *testing.T) {
 
 var policySinkErr error
 
+// TestPolicyNoAllocs checks that the checks do not allocate when they accept.
 func TestPolicyNoAllocs(t *testing.T) {
 	site := hostport.ActivePolicy{AllowForeign: []netip.Prefix{netip.MustParsePrefix("::ffff:192.0.2.0/120"), netip.MustParsePrefix("203.0.113.0/24")}}
 	target := netip.MustParseAddrPort("[::ffff:203.0.113.99]:1025")
@@ -739,10 +754,7 @@ func checkDataPeer(t *rapid.T) {
 	require.Equal(t, err == nil, hostport.CheckDataPeer(peer, control) == nil, "symmetric")
 }
 
+// The properties above, each run by rapid.Check.
 func TestActivePolicyProperties(t *testing.T)  { rapid.Check(t, checkActivePolicy) }
 func TestPassivePolicyProperties(t *testing.T) { rapid.Check(t, checkPassivePolicy) }
 func TestCheckDataPeerProperties(t *testing.T) { rapid.Check(t, checkDataPeer) }
-
-func FuzzActivePolicy(f *testing.F)  { f.Fuzz(rapid.MakeFuzz(checkActivePolicy)) }
-func FuzzPassivePolicy(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPassivePolicy)) }
-func FuzzCheckDataPeer(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkDataPeer)) }

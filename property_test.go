@@ -15,8 +15,9 @@ import (
 )
 
 // Property tests. Each property is a func checkPropX(t *rapid.T), run by
-// TestPropX with rapid.Check (100 cases by default; -rapid.checks=N for
-// more) and by FuzzPropX as a native fuzz target through rapid.MakeFuzz.
+// TestPropX with rapid.Check: 100 cases in every go test, and as many as
+// wanted with -rapid.checks=N (the parsers' native fuzz targets are in
+// fuzz_test.go).
 
 var propByte = rapid.OneOf(rapid.SampledFrom([]byte{0, 1, 9, 10, 99, 100, 127, 200, 255}), rapid.Byte())
 
@@ -171,7 +172,6 @@ func checkPropParseString(t *rapid.T) {
 }
 
 func TestPropParseString(t *testing.T) { rapid.Check(t, checkPropParseString) }
-func FuzzPropParseString(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropParseString)) }
 
 // propAppend checks that appendf appends what format writes, keeping the
 // buffer's prefix.
@@ -193,7 +193,6 @@ func checkPropPASVRoundTrip(t *rapid.T) {
 }
 
 func TestPropPASVRoundTrip(t *testing.T) { rapid.Check(t, checkPropPASVRoundTrip) }
-func FuzzPropPASVRoundTrip(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropPASVRoundTrip)) }
 
 // checkPropPORTRoundTrip: ParsePORT(FormatPORT(hp)) == hp.
 func checkPropPORTRoundTrip(t *rapid.T) {
@@ -206,7 +205,6 @@ func checkPropPORTRoundTrip(t *rapid.T) {
 }
 
 func TestPropPORTRoundTrip(t *testing.T) { rapid.Check(t, checkPropPORTRoundTrip) }
-func FuzzPropPORTRoundTrip(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropPORTRoundTrip)) }
 
 // checkPropEPSVRoundTrip: ParseEPSV(FormatEPSV(port)) == port over all ports.
 func checkPropEPSVRoundTrip(t *rapid.T) {
@@ -219,7 +217,6 @@ func checkPropEPSVRoundTrip(t *rapid.T) {
 }
 
 func TestPropEPSVRoundTrip(t *testing.T) { rapid.Check(t, checkPropEPSVRoundTrip) }
-func FuzzPropEPSVRoundTrip(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropEPSVRoundTrip)) }
 
 // TestPropEPSVEveryPort checks the EPSV round trip for each of the 65536
 // ports, and that the 227 reply for the same port carries it.
@@ -254,7 +251,6 @@ func checkPropEPRTRoundTrip(t *rapid.T) {
 }
 
 func TestPropEPRTRoundTrip(t *testing.T) { rapid.Check(t, checkPropEPRTRoundTrip) }
-func FuzzPropEPRTRoundTrip(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropEPRTRoundTrip)) }
 
 // checkPropLPRTRoundTrip: ParseLPRT(FormatLPRT(ap)) == ap.
 func checkPropLPRTRoundTrip(t *rapid.T) {
@@ -267,7 +263,6 @@ func checkPropLPRTRoundTrip(t *rapid.T) {
 }
 
 func TestPropLPRTRoundTrip(t *testing.T) { rapid.Check(t, checkPropLPRTRoundTrip) }
-func FuzzPropLPRTRoundTrip(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropLPRTRoundTrip)) }
 
 // checkPropLPSVRoundTrip: ParseLPSV(FormatLPSV(ap)) == ap.
 func checkPropLPSVRoundTrip(t *rapid.T) {
@@ -280,7 +275,6 @@ func checkPropLPSVRoundTrip(t *rapid.T) {
 }
 
 func TestPropLPSVRoundTrip(t *testing.T) { rapid.Check(t, checkPropLPSVRoundTrip) }
-func FuzzPropLPSVRoundTrip(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropLPSVRoundTrip)) }
 
 // checkPropCanonical: for every valid line that real peers send, formatting
 // what the parser reads gives the canonical line, written here with strconv,
@@ -298,7 +292,6 @@ func checkPropCanonical(t *rapid.T) {
 }
 
 func TestPropCanonical(t *testing.T) { rapid.Check(t, checkPropCanonical) }
-func FuzzPropCanonical(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropCanonical)) }
 
 // checkPropSameAddress: PORT, EPRT |1|, EPRT |2| with the IPv4-mapped
 // address, and LPRT 4,4 of the same host-port, written here with strconv,
@@ -340,7 +333,6 @@ func checkPropSameAddress(t *rapid.T) {
 }
 
 func TestPropSameAddress(t *testing.T) { rapid.Check(t, checkPropSameAddress) }
-func FuzzPropSameAddress(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropSameAddress)) }
 
 // checkPropPassivePorts: the port of a 227 reply is p1*256+p2 and equals the
 // port of the 229 reply for the same port.
@@ -366,7 +358,6 @@ func checkPropPassivePorts(t *rapid.T) {
 }
 
 func TestPropPassivePorts(t *testing.T) { rapid.Check(t, checkPropPassivePorts) }
-func FuzzPropPassivePorts(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropPassivePorts)) }
 
 // checkPropTextEncoding: String, MarshalText and AppendText(nil) agree, and
 // AppendText keeps the buffer's prefix.
@@ -387,7 +378,6 @@ func checkPropTextEncoding(t *rapid.T) {
 }
 
 func TestPropTextEncoding(t *testing.T) { rapid.Check(t, checkPropTextEncoding) }
-func FuzzPropTextEncoding(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropTextEncoding)) }
 
 // checkPropUnmarshalText: UnmarshalText(MarshalText(hp)) == hp, whatever
 // the value before; and a text with a field too many is an error that leaves
@@ -408,7 +398,6 @@ func checkPropUnmarshalText(t *rapid.T) {
 }
 
 func TestPropUnmarshalText(t *testing.T) { rapid.Check(t, checkPropUnmarshalText) }
-func FuzzPropUnmarshalText(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropUnmarshalText)) }
 
 // checkPropCompare: Compare is 0 exactly for equal values, antisymmetric,
 // orders as the bytes in wire order do, and is transitive.
@@ -431,7 +420,6 @@ func checkPropCompare(t *rapid.T) {
 }
 
 func TestPropCompare(t *testing.T) { rapid.Check(t, checkPropCompare) }
-func FuzzPropCompare(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropCompare)) }
 
 // checkPropValidLines: every line of hostporttest.ValidLine parses to its
 // Want; one with no line ending parses the same with "\r\n" or "\n" added.
@@ -450,7 +438,6 @@ func checkPropValidLines(t *rapid.T) {
 }
 
 func TestPropValidLines(t *testing.T) { rapid.Check(t, checkPropValidLines) }
-func FuzzPropValidLines(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropValidLines)) }
 
 // checkPropHostileLines: every line of hostporttest.HostileLine is rejected
 // with a well-formed *ParseError of its class. For 227 and 228 replies, whose
@@ -503,8 +490,6 @@ func propKind(err error) string {
 	return kindSyntax
 }
 
-func FuzzPropHostileLines(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropHostileLines)) }
-
 // propAnyInput runs every parser on in: none may panic; on error each
 // returns the zero value and a well-formed *ParseError; on success the value
 // formats to a line that parses back to it.
@@ -545,7 +530,6 @@ func checkPropAnyString(t *rapid.T) {
 }
 
 func TestPropAnyString(t *testing.T) { rapid.Check(t, checkPropAnyString) }
-func FuzzPropAnyString(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropAnyString)) }
 
 // checkPropAnyBytes runs every parser on any bytes.
 func checkPropAnyBytes(t *rapid.T) {
@@ -553,7 +537,6 @@ func checkPropAnyBytes(t *rapid.T) {
 }
 
 func TestPropAnyBytes(t *testing.T) { rapid.Check(t, checkPropAnyBytes) }
-func FuzzPropAnyBytes(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropAnyBytes)) }
 
 // propEditBytes are the bytes that edits of valid lines insert or put in
 // place of others: those the grammar gives a meaning to, and a few others.
@@ -586,4 +569,3 @@ func checkPropNearValid(t *rapid.T) {
 }
 
 func TestPropNearValid(t *testing.T) { rapid.Check(t, checkPropNearValid) }
-func FuzzPropNearValid(f *testing.F) { f.Fuzz(rapid.MakeFuzz(checkPropNearValid)) }

@@ -1,7 +1,7 @@
 package hostport_test
 
 // This file holds slow, readable reference parsers for the seven wire forms,
-// written from the package documentation and DESIGN.md's reading rules. The
+// written from the package documentation's reading rules. The
 // fuzz targets in fuzz_test.go check that the package's parsers agree with
 // them. They favour obvious steps (strings.Split, strconv, netip)
 // over speed and allocate freely.
