@@ -2,7 +2,6 @@ package alg
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net/netip"
@@ -114,6 +113,7 @@ type cmdPump struct {
 	f       Framer
 	out     []byte // a regenerated command, or a reply to the client
 	norm    []byte // a command body after Telnet processing
+	canon   []byte // a data-setup, passive or AUTH command, as every server reads it
 	rs, re  int    // f.buf[rs:re] is passed on and not yet written
 	others  uint32 // ordinary commands in the run, not yet queued
 	started bool   // the first line has been seen
@@ -162,6 +162,7 @@ func NewSession(client, server io.Writer, cfg Config) *Session {
 	s.cp.f.buf = make([]byte, n)
 	s.cp.out = make([]byte, 0, maxOut)
 	s.cp.norm = make([]byte, 0, n)
+	s.cp.canon = make([]byte, 0, n+2)
 	s.rp.f.buf = make([]byte, n)
 	s.rp.out = make([]byte, 0, n+maxOut)
 	s.rp.local = make([]byte, 0, maxOut)
@@ -435,13 +436,10 @@ const (
 	keyAUTH = 'A' | 'U'<<8 | 'T'<<16 | 'H'<<24 | lower4
 )
 
-// kindAt returns the kind of the command whose verb, in any case, starts at
-// body[vi] and ends at the next space or tab or at the end.
-func kindAt(body []byte, vi int) cmdKind {
-	if len(body) < vi+4 || len(body) > vi+4 && body[vi+4] != ' ' && body[vi+4] != '\t' {
-		return kOther
-	}
-	switch binary.LittleEndian.Uint32(body[vi:]) | lower4 {
+// kind4 returns the kind of the command whose four-byte verb, in any case,
+// is key (little-endian).
+func kind4(key uint32) cmdKind {
+	switch key | lower4 {
 	case keyPORT:
 		return kPORT
 	case keyEPRT:
@@ -468,26 +466,21 @@ func upper(c byte) byte {
 	return c
 }
 
-// splitVerb returns the offset of the verb in a command body, after any
-// spaces and tabs (ProFTPD skips them), and the verb: the bytes up to the next
-// space or tab.
-func splitVerb(body []byte) (int, []byte) {
-	i := 0
-	for i < len(body) && (body[i] == ' ' || body[i] == '\t') {
-		i++
+// trimBlanks returns b without the blanks (isBlank) at its ends.
+func trimBlanks(b []byte) []byte {
+	for len(b) > 0 && isBlank(b[0]) {
+		b = b[1:]
 	}
-	j := i
-	for j < len(body) && body[j] != ' ' && body[j] != '\t' {
-		j++
+	for len(b) > 0 && isBlank(b[len(b)-1]) {
+		b = b[:len(b)-1]
 	}
-	return i, body[i:j]
+	return b
 }
 
 // isAll reports whether the command body, which starts with the verb EPSV at
 // offset i, is EPSV ALL (the argument in any case).
 func isAll(body []byte, i int) bool {
-	arg := bytes.TrimLeft(body[i+4:], " \t")
-	arg = bytes.TrimRight(arg, " \t")
+	arg := trimBlanks(body[i+4:])
 	return len(arg) == 3 && upper(arg[0]) == 'A' && upper(arg[1]) == 'L' && upper(arg[2]) == 'L'
 }
 
@@ -531,25 +524,32 @@ func (s *Session) command(o int, line Line) error {
 		}
 		body = p.norm
 	}
-	vi := 0
-	if len(body) == 0 || body[0] == ' ' || body[0] == '\t' || !p.started {
-		var verb []byte
-		vi, verb = splitVerb(body)
-		if !p.started {
-			p.started = true
-			if !knownVerb(verb) {
-				if err := s.notFTP(ClientToServer, b, false); err != nil {
-					return err
-				}
-				return p.pass(s, o, len(b))
+	v := readVerb(body)
+	if !p.started {
+		p.started = true
+		if !knownVerb(v.name[:v.n]) {
+			if err := s.notFTP(ClientToServer, b, false); err != nil {
+				return err
 			}
-		}
-		if len(verb) == 0 {
-			s.refuse(ClientToServer, b, ErrEmptyCommand)
-			return s.localReply(500, "Empty command line.")
+			return p.pass(s, o, len(b))
 		}
 	}
-	k := kindAt(body, vi)
+	if v.i == v.j {
+		s.refuse(ClientToServer, b, ErrEmptyCommand)
+		return s.localReply(500, "Empty command line.")
+	}
+	k, vi := v.kind, v.i
+	if v.odd && k != kPORT && k != kEPRT && k != kLPRT {
+		// A passive or AUTH command that not every server reads: it goes
+		// on in the one form that every server reads. (A PORT, EPRT or
+		// LPRT is always regenerated, and the hostport parsers refuse
+		// those whose verb is not followed by one space.)
+		p.canon = append(p.canon[:0], v.name[:v.n]...)
+		if arg := trimBlanks(body[v.j:]); len(arg) > 0 {
+			p.canon = append(append(p.canon, ' '), arg...)
+		}
+		body, vi = p.canon, 0
+	}
 	switch k {
 	case kOther:
 		p.others++
@@ -561,15 +561,30 @@ func (s *Session) command(o int, line Line) error {
 		if err := s.enqueue(entry{kind: eAuth}); err != nil {
 			return err
 		}
-		return p.pass(s, o, len(b))
+		return s.forward(o, b, v.odd)
 	case kPASV, kLPSV, kEPSV:
-		return s.passive(o, b, body, vi, k)
+		return s.passive(o, b, body, vi, k, v.odd)
 	}
 	return s.dataCommand(b, body[vi:], k.form())
 }
 
-// passive handles PASV, EPSV and LPSV (and EPSV ALL).
-func (s *Session) passive(o int, b, body []byte, vi int, k cmdKind) error {
+// forward sends the server the command line b, at offset o of the framer's
+// buffer, or, if odd, the command in p.canon in its place.
+func (s *Session) forward(o int, b []byte, odd bool) error {
+	p := &s.cp
+	if !odd {
+		return p.pass(s, o, len(b))
+	}
+	if err := s.flushCommands(); err != nil {
+		return err
+	}
+	p.canon = append(p.canon, '\r', '\n')
+	_, err := s.toServer.Write(p.canon)
+	return err
+}
+
+// passive handles PASV, EPSV and LPSV (and EPSV ALL); odd is as for forward.
+func (s *Session) passive(o int, b, body []byte, vi int, k cmdKind, odd bool) error {
 	p := &s.cp
 	asked := k.form()
 	if k == kEPSV && isAll(body, vi) {
@@ -578,7 +593,7 @@ func (s *Session) passive(o int, b, body []byte, vi int, k cmdKind) error {
 			return s.localReply(200, "EPSV ALL command successful.")
 		}
 		p.others++
-		return p.pass(s, o, len(b))
+		return s.forward(o, b, odd)
 	}
 	if p.epsvAll && k != kEPSV {
 		s.refuse(ClientToServer, b, ErrEPSVAll)
@@ -595,7 +610,7 @@ func (s *Session) passive(o int, b, body []byte, vi int, k cmdKind) error {
 		return err
 	}
 	if sent == asked {
-		return p.pass(s, o, len(b))
+		return s.forward(o, b, odd)
 	}
 	p.out = append(append(p.out[:0], sent.String()...), '\r', '\n')
 	_, err := s.toServer.Write(p.out)

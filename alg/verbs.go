@@ -1,5 +1,7 @@
 package alg
 
+import "encoding/binary"
+
 // knownVerbs are the FTP commands a client may open a session with: those of
 // RFC 959, RFC 775 (the X forms), RFC 1639, RFC 2228, RFC 2389, RFC 2428,
 // RFC 2640, RFC 3659 and RFC 7151, and the extensions that real clients and
@@ -42,4 +44,103 @@ func knownVerb(verb []byte) bool {
 		u[i] = upper(c)
 	}
 	return knownVerbs[string(u[:len(verb)])]
+}
+
+// A command's verb is read here as the most lenient of the servers that the
+// package's tests survey reads it, so that no line that some server takes for
+// a data-setup command passes as an ordinary one:
+//
+//   - blanks before the verb are skipped: ProFTPD before 1.3.6 skips any
+//     C-locale white space (space, tab, VT, FF), and later versions refuse
+//     the line;
+//   - the verb ends at any of those blanks: ProFTPD splits words on any of
+//     them, vsftpd, Pure-FTPd, pyftpdlib and GNU inetutils ftpd on the space
+//     alone (CR, LF and NUL, at which some servers also end it, make a line
+//     that the session refuses);
+//   - the verb is read in any case, and the non-ASCII letters whose upper
+//     case in Unicode is ASCII are read as it: pyftpdlib upper-cases the verb
+//     with Python's str.upper, which turns "paſv" (U+017F, long s) into
+//     "PASV", "ı" (U+0131) into "I", "ß" into "SS" and the ligatures
+//     U+FB00–U+FB06 into their letters.
+//
+// Bytes other than those end no server's verb: "PORT,1,2,3,4,5,6" and
+// "PORT_1" are unknown verbs everywhere (Pure-FTPd ignores the line), and
+// pass.
+
+// isBlank reports whether c ends a verb for some server: C-locale white
+// space and NUL.
+func isBlank(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == '\n' || c == 0
+}
+
+// foldRune returns the ASCII letters that Python's str.upper makes of the
+// UTF-8 sequence at the start of b, and its length, or "", 0 if it makes
+// none: the only non-ASCII characters whose upper case is ASCII.
+func foldRune(b []byte) (string, int) {
+	if len(b) >= 2 {
+		switch string(b[:2]) {
+		case "\xc3\x9f": // ß
+			return "SS", 2
+		case "\xc4\xb1": // ı, dotless i
+			return "I", 2
+		case "\xc5\xbf": // ſ, long s
+			return "S", 2
+		}
+	}
+	if len(b) >= 3 && b[0] == 0xef && b[1] == 0xac && b[2] <= 0x86 {
+		// The Latin ligatures U+FB00–U+FB06.
+		return [...]string{"FF", "FI", "FL", "FFI", "FFL", "ST", "ST"}[b[2]-0x80], 3
+	}
+	return "", 0
+}
+
+// A verb is the verb of a command line as read by readVerb.
+type verb struct {
+	kind cmdKind
+	i, j int  // body[i:j] is the verb as received
+	odd  bool // not "VERB" or "VERB arg" in ASCII: the line is regenerated
+	n    int  // name[:n] is the verb in upper case, as servers read it
+	name [8]byte
+}
+
+// readVerb reads the verb of a command body (after Telnet processing) in the
+// lenient way described above.
+func readVerb(body []byte) verb {
+	var v verb
+	i := 0
+	for i < len(body) && isBlank(body[i]) {
+		i++
+	}
+	j := i
+	for j < len(body) && !isBlank(body[j]) {
+		j++
+	}
+	v.i, v.j = i, j
+	plain := true
+	for p := i; p < j; {
+		c := body[p]
+		if c < 0x80 {
+			if v.n == len(v.name) {
+				v.n = 0
+				return v
+			}
+			v.name[v.n] = upper(c)
+			v.n++
+			p++
+			continue
+		}
+		s, size := foldRune(body[p:j])
+		if size == 0 || v.n+len(s) > len(v.name) {
+			v.n = 0
+			return v // not a name that a server knows: an unknown verb
+		}
+		v.n += copy(v.name[v.n:], s)
+		p += size
+		plain = false
+	}
+	if v.n == 4 {
+		v.kind = kind4(binary.LittleEndian.Uint32(v.name[:]))
+	}
+	v.odd = v.kind != kOther && (i > 0 || !plain || j < len(body) && body[j] != ' ')
+	return v
 }
