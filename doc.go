@@ -46,6 +46,14 @@
 //	LPRT 4,4,192,0,2,1,2,4,31
 //	228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,31)
 //
+// # Any line
+//
+// A proxy, a trace reader or a server that takes whatever comes reads a line
+// of any of the six forms with [ParseLine], which tells the [Form] by the
+// verb or reply code and reads the line by that form's rules:
+//
+//	form, ap, err := hostport.ParseLine("EPRT |1|132.235.1.2|6275|") // FormEPRT, 132.235.1.2:6275
+//
 // # Reading and writing
 //
 // The Format functions write one canonical form, without line ending, and
@@ -73,7 +81,8 @@
 //
 // The reason wraps one of [ErrSyntax], [ErrRange] and [ErrFamily], so that
 // errors.Is can tell a malformed line from a number out of range and from an
-// address family the peer does not support (for the 521 and 522 replies).
+// address family the peer does not support (for the 521 and 522 replies,
+// which [ReplyCode] gives).
 //
 // [RFC 959]: https://www.rfc-editor.org/rfc/rfc959
 // [RFC 1123]: https://www.rfc-editor.org/rfc/rfc1123#section-4.1.2.6
