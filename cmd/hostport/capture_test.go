@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/binary"
+	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -224,4 +228,77 @@ func (c *capture) refused(client, server string) {
 	from, to := netip.MustParseAddrPort(client), netip.MustParseAddrPort(server)
 	c.packet(from, to, clientISN, 0, tcpFlags{syn: true}, nil)
 	c.packet(to, from, 0, clientISN+1, tcpFlags{rst: true, ack: true}, nil)
+}
+
+// hostileCapture writes a pcap file to w whose packets are built for
+// exhausting the memory of a trace: n TCP connections from distinct
+// addresses in 10.0.0.0/8 to port 21 of 192.0.2.10, none opened with a SYN,
+// all packets with one timestamp.
+//
+//   - "one-packet": each connection is one segment carrying an FTP command,
+//     so that the trace keeps it waiting to learn whether it is FTP.
+//   - "gap": each connection sends a 220 greeting, then a segment 100 bytes
+//     further on, leaving a gap that is never filled.
+//
+// It writes packets directly from a template, fast enough for millions.
+func hostileCapture(w io.Writer, kind string, n int) error {
+	bw := bufio.NewWriterSize(w, 1<<20)
+	pw := pcapgo.NewWriter(bw)
+	if err := pw.WriteFileHeader(65536, layers.LinkTypeEthernet); err != nil {
+		return err
+	}
+	const (
+		ethLen = 14
+		ipLen  = 20
+		tcpLen = 20
+		hdr    = ethLen + ipLen + tcpLen
+	)
+	packet := func(payload string) []byte {
+		b := make([]byte, hdr+len(payload))
+		copy(b[0:6], []byte{2, 0, 0, 0, 0, 2})
+		copy(b[6:12], []byte{2, 0, 0, 0, 0, 1})
+		binary.BigEndian.PutUint16(b[12:], uint16(layers.EthernetTypeIPv4))
+		ip := b[ethLen:]
+		ip[0] = 0x45
+		binary.BigEndian.PutUint16(ip[2:], uint16(ipLen+tcpLen+len(payload)))
+		ip[8], ip[9] = 64, byte(layers.IPProtocolTCP)
+		copy(ip[12:16], []byte{10, 0, 0, 0})
+		copy(ip[16:20], []byte{192, 0, 2, 10})
+		tcp := ip[ipLen:]
+		binary.BigEndian.PutUint16(tcp[2:], 21)
+		binary.BigEndian.PutUint32(tcp[4:], 1000)
+		tcp[12] = 5 << 4
+		tcp[13] = 0x18 // PSH, ACK
+		binary.BigEndian.PutUint16(tcp[14:], 65535)
+		copy(tcp[tcpLen:], payload)
+		return b
+	}
+	var tmpl [][]byte
+	switch kind {
+	case "one-packet":
+		tmpl = [][]byte{packet("USER anonymous\r\n")}
+	case "gap":
+		first := packet("220 FTP server ready\r\n")
+		second := packet("USER anonymous\r\n")
+		tcp := second[ethLen+ipLen:]
+		binary.BigEndian.PutUint32(tcp[4:], 1000+uint32(len("220 FTP server ready\r\n"))+100)
+		tmpl = [][]byte{first, second}
+	default:
+		return fmt.Errorf("hostileCapture: unknown kind %q", kind)
+	}
+	for i := range n {
+		// 10.a.b.c:port, a distinct address for every connection.
+		a := uint32(i/60000) + 1
+		port := uint16(1024 + i%60000)
+		for _, p := range tmpl {
+			ip := p[ethLen:]
+			ip[13], ip[14], ip[15] = byte(a>>16), byte(a>>8), byte(a)
+			binary.BigEndian.PutUint16(ip[ipLen:], port)
+			ci := gopacket.CaptureInfo{Timestamp: captureStart, CaptureLength: len(p), Length: len(p)}
+			if err := pw.WritePacket(ci, p); err != nil {
+				return err
+			}
+		}
+	}
+	return bw.Flush()
 }

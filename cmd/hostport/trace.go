@@ -18,9 +18,9 @@ import (
 	"github.com/gopacket/gopacket/reassembly"
 )
 
-const traceShortUsage = "usage: hostport trace [-json] FILE\nRun 'hostport trace -h' for details.\n"
+const traceShortUsage = "usage: hostport trace [-json] [-max-conns N] FILE\nRun 'hostport trace -h' for details.\n"
 
-const traceUsage = `usage: hostport trace [-json] FILE
+const traceUsage = `usage: hostport trace [-json] [-max-conns N] FILE
 
 Reads a pcap or pcapng capture (FILE, or standard input for "-"), finds the
 FTP control connections in it by their content (a 220 greeting, then
@@ -71,18 +71,43 @@ the fields kind ("problem"), problem (nat-mismatch, foreign-address,
 privileged-port, refused, no-connection or invalid), form, server or client,
 count, example and diagnosis. Absent fields are left out.
 
-Memory stays bounded whatever the size of the capture: connections quiet for
-two minutes are closed (an FTP control connection's state is kept for an
-hour, as it is quiet during long transfers), out-of-order data is buffered
-up to a limit, and missing segments are skipped after five seconds. On a
-terminal, the progress shows on standard error.
+Memory stays bounded whatever the capture holds (under 100 MB with the
+defaults): connections quiet for two minutes are closed (an FTP control
+connection's state is kept for an hour, as it is quiet during long
+transfers), and missing segments are skipped after five seconds. Beyond
+that, these limits hold, whatever the times in the capture:
+
+	-max-conns N  TCP connections tracked at once (10000 by default): when
+	              they are as many, the quarter quiet for the most packets
+	              is evicted (a control connection among them is kept and
+	              resumes with its next segment); FTP control connections
+	              kept, open or quiet, are limited to as many
+	4 MB          out-of-order data buffered (at most 120 kB a connection);
+	              beyond that, the missing segment is skipped
+	4 MB          lines read in part, and held while a connection is not
+	              yet known to be FTP; beyond that, connections are evicted
+	4096          negotiations waiting for their data connections; beyond
+	              that, the oldest is printed at once
+	16384         SYNs, SYN-ACKs and RSTs kept for negotiations that come
+	              late after a gap
+
+The summary says what these limits made the trace forget (with -json, an
+object with kind "limits"); negotiations may then be missing, or lack their
+data connections. On a terminal, the progress shows on standard error.
 
 The exit status is 0 if the capture was read to its end, 1 if it could not
 be (what was found before the fault is printed), and 2 for a usage error.
 
 flags:
   -json	print one JSON object per negotiation and per problem instead
+  -max-conns N
+    	track at most N TCP connections at once (default 10000)
 `
+
+// traceLimits are the limits of a trace that the flags set.
+type traceLimits struct {
+	conns int // TCP connections tracked by the reassembly; FTP control connections kept
+}
 
 // Limits that keep the memory of a trace bounded whatever the size of the
 // capture. Times are capture times, read from the packets.
@@ -93,10 +118,22 @@ const (
 	// maxPendingCommands is the most commands kept waiting for their replies
 	// on one control connection.
 	maxPendingCommands = 16
+	// defaultMaxConns is the default of -max-conns: the most TCP connections
+	// the reassembly tracks at once, and the most FTP control connections
+	// kept, open or parked.
+	defaultMaxConns = 10000
+	// maxLineBytes caps the bytes of the lines read in part, and of those
+	// held while a connection is not yet known to be FTP, in all.
+	maxLineBytes = 4 << 20
+	// maxWaiting is the most negotiations waiting to be printed.
+	maxWaiting = 4096
+	// maxRecent is the most SYNs, SYN-ACKs and RSTs kept for late
+	// negotiations.
+	maxRecent = 16384
 	// pagesPerConn and pagesTotal cap the out-of-order data the reassembly
-	// buffers (pages of 1900 bytes), per connection and in all.
+	// buffers (pages of 1900 bytes), per connection and in all: 4 MB.
 	pagesPerConn = 64
-	pagesTotal   = 4096
+	pagesTotal   = 2048
 	// flushEvery is how often old connections are flushed and closed.
 	flushEvery = 10 * time.Second
 	// gapTimeout is how long the reassembly waits for a missing segment
@@ -126,12 +163,17 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {} // the long usage for -h, the short one for errors, below
 	jsonOut := fs.Bool("json", false, "print JSON objects")
+	maxConns := fs.Int("max-conns", defaultMaxConns, "track at most N TCP connections at once")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, traceUsage)
 			return exitOK
 		}
 		fmt.Fprint(stderr, traceShortUsage)
+		return exitUsage
+	}
+	if *maxConns < 1 {
+		fmt.Fprintf(stderr, "hostport trace: -max-conns %d: want at least 1\n%s", *maxConns, traceShortUsage)
 		return exitUsage
 	}
 	if fs.NArg() != 1 {
@@ -165,7 +207,7 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		w = &progressWriter{w: stdout, p: prog}
 	}
 	out := bufio.NewWriter(w)
-	tr := newTracer(out, *jsonOut)
+	tr := newTracer(out, *jsonOut, traceLimits{conns: *maxConns})
 	tr.lineFlush = prog != nil
 	if prog != nil {
 		prog.tr = tr
@@ -472,10 +514,36 @@ func (d *decoder) decode(lt layers.LinkType, data []byte) (segment, bool) {
 	return seg, true
 }
 
-// captureContext is the reassembly's view of a packet's capture information.
-type captureContext gopacket.CaptureInfo
+// captureContext is the reassembly's view of a packet's capture information:
+// its timestamp is the tracer's clock, which orders the packets, and the
+// capture time of the packet is kept beside it, found from the capture
+// information by captureTime.
+type captureContext struct {
+	ci   gopacket.CaptureInfo
+	real time.Time
+	self [1]any // ci.AncillaryData: the context itself
+}
 
-func (c *captureContext) GetCaptureInfo() gopacket.CaptureInfo { return gopacket.CaptureInfo(*c) }
+func newCaptureContext(ci gopacket.CaptureInfo, clock time.Time) *captureContext {
+	c := &captureContext{ci: ci, real: ci.Timestamp}
+	c.ci.Timestamp = clock
+	c.self[0] = c
+	c.ci.AncillaryData = c.self[:]
+	return c
+}
+
+func (c *captureContext) GetCaptureInfo() gopacket.CaptureInfo { return c.ci }
+
+// captureTime returns the capture time of the packet whose capture
+// information the reassembly hands back.
+func captureTime(ci gopacket.CaptureInfo) time.Time {
+	if len(ci.AncillaryData) == 1 {
+		if c, ok := ci.AncillaryData[0].(*captureContext); ok {
+			return c.real
+		}
+	}
+	return ci.Timestamp
+}
 
 // segment handles one TCP segment: it feeds the segments that may carry FTP
 // commands and replies to the reassembly, then looks at whether the segment
@@ -485,20 +553,30 @@ func (t *tracer) segment(seg segment, ci gopacket.CaptureInfo) {
 	if now.After(t.now) {
 		t.now = now
 	}
+	if now.After(t.clock) {
+		t.clock = now
+	} else {
+		t.clock = t.clock.Add(time.Nanosecond)
+	}
 	if t.lastFlush.IsZero() {
-		t.lastFlush = t.now
+		t.lastFlush = t.clock
 	}
 	tcp := seg.tcp
 	if len(tcp.Payload) > 0 || tcp.SYN || tcp.FIN || tcp.RST {
-		ctx := captureContext(ci)
-		t.asm.AssembleWithContext(seg.netFlow, tcp, &ctx)
+		switch {
+		case len(t.streams) >= t.lim.conns:
+			t.evictStreams(false)
+		case t.lineBytes > maxLineBytes:
+			t.evictStreams(true)
+		}
+		t.asm.AssembleWithContext(seg.netFlow, tcp, newCaptureContext(ci, t.clock))
 	}
 	if len(t.watches) > 0 || tcp.SYN || tcp.RST {
 		t.watchSegment(seg)
 	}
-	if t.now.Sub(t.lastFlush) >= flushEvery {
-		t.lastFlush = t.now
-		t.asm.FlushWithOptions(reassembly.FlushOptions{T: t.now.Add(-gapTimeout), TC: t.now.Add(-idleTimeout)})
+	if t.clock.Sub(t.lastFlush) >= flushEvery {
+		t.lastFlush = t.clock
+		t.asm.FlushWithOptions(reassembly.FlushOptions{T: t.clock.Add(-gapTimeout), TC: t.clock.Add(-idleTimeout)})
 		t.expire()
 		t.pruneRecent()
 	}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,14 +21,27 @@ type tracer struct {
 	lineFlush bool // flush out after each line (progress shows on a terminal)
 	writeErr  error
 
-	asm   *reassembly.Assembler
-	conns map[connKey]*ctlConn // FTP control connections, open or parked
+	lim     traceLimits
+	asm     *reassembly.Assembler
+	streams []*stream            // the connections the reassembly tracks
+	conns   map[connKey]*ctlConn // FTP control connections, open or parked
 
-	watches map[netip.AddrPort][]*negotiation // data endpoints waited for
-	recent  map[netip.AddrPort][]tcpEvent     // recent SYNs and answers, by endpoint
-	queue   []*negotiation                    // negotiations not yet printed, in order
+	watches     map[netip.AddrPort][]*negotiation // data endpoints waited for
+	recent      map[netip.AddrPort][]tcpEvent     // recent SYNs and answers, by endpoint
+	recentOrder []netip.AddrPort                  // their endpoints, oldest first, from recentHead on
+	recentHead  int
+	queue       []*negotiation // negotiations not yet printed, in order
 
-	now, lastFlush time.Time
+	// now is the capture time of the latest packet; clock is the time the
+	// reassembly is given, the capture time made to grow by at least a
+	// nanosecond a packet, so that it orders the connections by their last
+	// packet even when a capture gives many packets one time.
+	now, clock, lastFlush time.Time
+	lineBytes             int         // bytes of the lines read in part, or held
+	lasts                 []time.Time // scratch for evictStreams
+
+	// What the limits made the trace forget.
+	evictedStreams, evictedForLines, evictedControls, evictedNegotiations, evictedEvents int
 
 	// Counts for the summary and the progress.
 	packets, controls, negotiations, tlsConns int
@@ -39,10 +53,11 @@ type tracer struct {
 	droppedProblems                           int
 }
 
-func newTracer(out *bufio.Writer, json bool) *tracer {
+func newTracer(out *bufio.Writer, json bool, lim traceLimits) *tracer {
 	t := &tracer{
 		out:             out,
 		json:            json,
+		lim:             lim,
 		conns:           make(map[connKey]*ctlConn),
 		watches:         make(map[netip.AddrPort][]*negotiation),
 		recent:          make(map[netip.AddrPort][]tcpEvent),
@@ -81,6 +96,8 @@ type ctlConn struct {
 	tls            bool   // AUTH TLS succeeded: the rest is encrypted
 	last           *negotiation
 	lastSeen       time.Time
+	lastPacket     int  // the number of the packet of its last line, for evictControls
+	live           bool // the reassembly tracks its stream (it is not parked)
 }
 
 const (
@@ -91,14 +108,16 @@ const (
 // A pendingCmd is a command waiting for its reply.
 type pendingCmd struct {
 	verb string
-	neg  *negotiation // if the command negotiates a data connection
+	form string       // the negotiation's form, if the command is one
+	neg  *negotiation // the negotiation, until it is printed
 }
 
 // streamFactory makes the reassembly's streams.
 type streamFactory struct{ t *tracer }
 
 func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, _ reassembly.AssemblerContext) reassembly.Stream {
-	s := &stream{t: f.t}
+	s := &stream{t: f.t, idx: len(f.t.streams)}
+	f.t.streams = append(f.t.streams, s)
 	s.ends[0] = flowEnd(netFlow.Src(), tcpFlow.Src())
 	s.ends[1] = flowEnd(netFlow.Dst(), tcpFlow.Dst())
 	key := newConnKey(s.ends[0], s.ends[1])
@@ -107,6 +126,7 @@ func (f *streamFactory) New(netFlow, tcpFlow gopacket.Flow, tcp *layers.TCP, _ r
 			delete(f.t.conns, key) // a new connection between the same ends
 		} else {
 			s.state, s.c = stateControl, c // a parked control connection resumes
+			c.live = true
 		}
 	}
 	return s
@@ -141,6 +161,8 @@ const (
 // stream is the reassembly's view of one TCP connection.
 type stream struct {
 	t     *tracer
+	idx   int               // its index in t.streams
+	last  time.Time         // the reassembly's clock at its last packet
 	ends  [2]netip.AddrPort // the source of each reassembly direction
 	state streamState
 	c     *ctlConn
@@ -152,6 +174,7 @@ type stream struct {
 	greetFirst string // the greeting's first line
 	greetDone  bool   // its last line has been read
 	greetLines int    // the number of lines after the first
+	heldBytes  int    // the bytes of held and greetFirst, counted in t.lineBytes
 }
 
 // A heldLine is a line read before a connection is known to be FTP control.
@@ -161,7 +184,8 @@ type heldLine struct {
 	time time.Time
 }
 
-func (s *stream) Accept(tcp *layers.TCP, _ gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+	s.last = ci.Timestamp // the reassembly's clock, which it keeps as the connection's last time
 	if s.state == stateIgnored {
 		return false
 	}
@@ -189,11 +213,11 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 	}
 	data := sg.Fetch(n)
 	at := func(off int) time.Time {
-		if ts := sg.CaptureInfo(off).Timestamp; !ts.IsZero() {
-			return ts
+		if ci := sg.CaptureInfo(off); !ci.Timestamp.IsZero() {
+			return captureTime(ci)
 		}
 		if ac != nil {
-			return ac.GetCaptureInfo().Timestamp
+			return captureTime(ac.GetCaptureInfo())
 		}
 		return s.t.now
 	}
@@ -220,6 +244,7 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 		s.ignore()
 		return false
 	})
+	s.lines[dir].account(&s.t.lineBytes)
 	if s.state == stateControl {
 		// Hand what is left of partly read lines over to the control
 		// connection.
@@ -230,15 +255,53 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 	}
 }
 
+// ReassemblyComplete is called when the reassembly stops tracking the
+// connection: at its end, or when it was quiet for long or evicted. A
+// control connection is then parked: its state is kept, without the lines
+// it was reading, as what follows may not join them.
 func (s *stream) ReassemblyComplete(_ reassembly.AssemblerContext) bool {
+	t := s.t
+	if s.idx < len(t.streams) && t.streams[s.idx] == s {
+		last := t.streams[len(t.streams)-1]
+		last.idx = s.idx
+		t.streams[s.idx] = last
+		t.streams[len(t.streams)-1] = nil
+		t.streams = t.streams[:len(t.streams)-1]
+		s.idx = -1
+	}
+	if c := s.c; c != nil && s.state != stateUnknown {
+		c.live = false
+		for r := range c.lines {
+			if len(c.lines[r].buf) > 0 {
+				c.lines[r].release(&t.lineBytes)
+				c.lines[r].skipping = true
+			}
+		}
+	}
+	s.ignore()
 	return true
 }
 
 // ignore stops looking at the connection.
 func (s *stream) ignore() {
 	s.state = stateIgnored
-	s.lines = [2]lineBuf{}
-	s.held = nil
+	for d := range s.lines {
+		s.lines[d].release(&s.t.lineBytes)
+	}
+	s.dropHeld()
+}
+
+// hold counts n more bytes kept in held or greetFirst.
+func (s *stream) hold(n int) {
+	s.heldBytes += n
+	s.t.lineBytes += n
+}
+
+// dropHeld forgets the held lines and the greeting's first line.
+func (s *stream) dropHeld() {
+	s.held, s.greetFirst = nil, ""
+	s.t.lineBytes -= s.heldBytes
+	s.heldBytes = 0
 }
 
 // role returns the role (roleClient or roleServer) of the stream's
@@ -263,6 +326,7 @@ func (s *stream) detect(dir int, text string, ts time.Time) {
 	case s.greeter == 0 && len(s.held) == 0 && reply && text[:3] == "220":
 		s.greeter = 1 + dir
 		s.greetFirst = text
+		s.hold(len(text))
 		s.greetDone = text[3:4] != "-"
 		return
 	case s.greeter == 1+dir:
@@ -284,6 +348,7 @@ func (s *stream) detect(dir int, text string, ts time.Time) {
 			return
 		}
 		s.held = append(s.held, heldLine{dir, text, ts})
+		s.hold(len(text))
 		s.become(dir, false)
 		return
 	case verb == "" && !reply:
@@ -293,6 +358,7 @@ func (s *stream) detect(dir int, text string, ts time.Time) {
 	// Mid-stream: an FTP command on one side and a reply after it on the
 	// other.
 	s.held = append(s.held, heldLine{dir, text, ts})
+	s.hold(len(text))
 	if reply {
 		for _, h := range s.held {
 			if v, _ := splitCommand(h.text); h.dir != dir && ftpVerbs[v] {
@@ -322,13 +388,15 @@ func isContinuation(text string) bool {
 func (s *stream) become(clientDir int, midStream bool) {
 	t := s.t
 	c := &ctlConn{
-		client:   s.ends[clientDir],
-		server:   s.ends[1-clientDir],
-		greeted:  midStream || s.greetDone,
-		lastSeen: t.now,
+		client:     s.ends[clientDir],
+		server:     s.ends[1-clientDir],
+		greeted:    midStream || s.greetDone,
+		lastSeen:   t.now,
+		lastPacket: t.packets,
+		live:       true,
 	}
 	if !midStream && !s.greetDone {
-		c.multi, c.multiFirst = "220", s.greetFirst // the greeting goes on
+		c.multi, c.multiFirst = "220", clipFirst(s.greetFirst) // the greeting goes on
 	}
 	if midStream {
 		// A client that sends its first command before the greeting
@@ -342,11 +410,14 @@ func (s *stream) become(clientDir int, midStream bool) {
 		}
 	}
 	c.key = newConnKey(c.client, c.server)
+	if len(t.conns) >= t.lim.conns {
+		t.evictControls()
+	}
 	t.conns[c.key] = c
 	t.controls++
 	s.state, s.c = stateControl, c
 	held := s.held
-	s.held = nil
+	s.dropHeld()
 	for _, h := range held {
 		t.controlLine(c, s.role(h.dir), []byte(h.text), h.time)
 	}
@@ -372,6 +443,7 @@ func (t *tracer) controlData(s *stream, dir int, data []byte, gap bool, at func(
 		}
 		return true
 	}, func() bool { return true })
+	lb.account(&t.lineBytes)
 }
 
 // controlLine handles one line of a control connection.
@@ -379,7 +451,7 @@ func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time) {
 	if c.tls {
 		return
 	}
-	c.lastSeen = t.now
+	c.lastSeen, c.lastPacket = t.now, t.packets
 	if role == roleClient {
 		verb, _ := splitCommand(string(text))
 		if verb == "" {
@@ -387,6 +459,7 @@ func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time) {
 		}
 		pc := pendingCmd{verb: verb}
 		if form := negotiationForm(verb, string(text)); form != "" {
+			pc.form = form
 			pc.neg = t.newNegotiation(c, form, string(text), ts)
 		}
 		if len(c.pending) == maxPendingCommands {
@@ -409,7 +482,7 @@ func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time) {
 		return
 	}
 	if len(line) >= 4 && line[3] == '-' {
-		c.multi, c.multiFirst = line[:3], line
+		c.multi, c.multiFirst = line[:3], clipFirst(line)
 		return
 	}
 	t.replyDone(c, line, ts)
@@ -432,7 +505,7 @@ func (t *tracer) replyDone(c *ctlConn, first string, ts time.Time) {
 	// PASV, LPSV or EPSV waiting.
 	i := 0
 	for j, pc := range c.pending {
-		if pc.neg != nil && pc.neg.passive() && replyCode(pc.neg.form) == first[:3] {
+		if isPassive(pc.form) && replyCode(pc.form) == first[:3] {
 			i = j
 			break
 		}
@@ -487,7 +560,25 @@ func (t *tracer) expire() {
 type lineBuf struct {
 	buf      []byte
 	skipping bool // inside a line longer than maxCtlLine, or cut by a gap
+	counted  int  // the capacity of buf counted in the tracer's lineBytes
 }
+
+// account brings the count of held bytes up to date with the capacity of
+// the buffer.
+func (lb *lineBuf) account(held *int) {
+	*held += cap(lb.buf) - lb.counted
+	lb.counted = cap(lb.buf)
+}
+
+// release frees the buffer and its count; the part of a line in it is lost.
+func (lb *lineBuf) release(held *int) {
+	*held -= lb.counted
+	*lb = lineBuf{}
+}
+
+// keptLineCap is the largest buffer a lineBuf keeps between lines; a larger
+// one, grown for a long line, is freed when the line ends.
+const keptLineCap = 256
 
 // feed reads data, calling line for each line completed, without its "\r\n"
 // or "\n", with the offset in data of its '\n'; and tooLong when a line is
@@ -500,7 +591,7 @@ func (lb *lineBuf) feed(data []byte, line func(text []byte, off int) bool, tooLo
 		if i < 0 {
 			if !lb.skipping {
 				if len(lb.buf)+len(data)-off > maxCtlLine {
-					lb.buf, lb.skipping = lb.buf[:0], true
+					lb.buf, lb.skipping = nil, true
 					if !tooLong() {
 						return
 					}
@@ -522,7 +613,7 @@ func (lb *lineBuf) feed(data []byte, line func(text []byte, off int) bool, tooLo
 			text = lb.buf
 		}
 		if len(text) > maxCtlLine {
-			lb.buf = lb.buf[:0]
+			lb.buf = nil
 			if !tooLong() {
 				return
 			}
@@ -531,6 +622,9 @@ func (lb *lineBuf) feed(data []byte, line func(text []byte, off int) bool, tooLo
 		}
 		ok := line(bytes.TrimSuffix(text, []byte{'\r'}), end)
 		lb.buf = lb.buf[:0]
+		if cap(lb.buf) > keptLineCap {
+			lb.buf = nil
+		}
 		if !ok {
 			return
 		}
@@ -605,4 +699,87 @@ func negotiationForm(verb, line string) string {
 		return verb
 	}
 	return ""
+}
+
+// maxKeptFirstLine is the longest first line of a multi-line reply kept
+// until its last line.
+const maxKeptFirstLine = 512
+
+// clipFirst cuts the first line of a multi-line reply to maxKeptFirstLine.
+func clipFirst(line string) string {
+	if len(line) > maxKeptFirstLine {
+		return strings.Clone(line[:maxKeptFirstLine])
+	}
+	return line
+}
+
+// isPassive reports whether form is a passive form: PASV, EPSV or LPSV.
+func isPassive(form string) bool {
+	return form == "PASV" || form == "EPSV" || form == "LPSV"
+}
+
+// evictStreams makes the reassembly stop tracking the quarter of its
+// connections that were quiet the longest, by the number of packets since,
+// when it tracks as many as the limit allows. Their data waiting behind a
+// gap is handed over first; control connections are parked. forLines says
+// that the bytes of lines, not the number of connections, are over the
+// limit.
+func (t *tracer) evictStreams(forLines bool) {
+	n := len(t.streams)
+	if n == 0 {
+		return
+	}
+	t.lasts = t.lasts[:0]
+	for _, s := range t.streams {
+		t.lasts = append(t.lasts, s.last)
+	}
+	slices.SortFunc(t.lasts, time.Time.Compare)
+	// The reassembly's clock grows with every packet, so no two
+	// connections share a last time: those before this one are a quarter.
+	before := t.lasts[n/4]
+	if n < 4 {
+		before = t.lasts[n-1].Add(time.Nanosecond)
+	}
+	t.asm.FlushWithOptions(reassembly.FlushOptions{T: before, TC: before})
+	if forLines {
+		t.evictedForLines += n - len(t.streams)
+	} else {
+		t.evictedStreams += n - len(t.streams)
+	}
+}
+
+// evictControls forgets the quarter of the control connections whose last
+// line is the oldest, when there are as many as the limit allows. One that
+// the reassembly still tracks goes on being read, but cannot resume once it
+// is parked.
+func (t *tracer) evictControls() {
+	n := len(t.conns)
+	if n == 0 {
+		return
+	}
+	order := make([]int, 0, n)
+	for _, c := range t.conns {
+		order = append(order, c.lastPacket)
+	}
+	slices.Sort(order)
+	before := order[n/4]
+	if n < 4 {
+		before = order[n-1] + 1
+	}
+	for k, c := range t.conns {
+		if c.lastPacket < before {
+			delete(t.conns, k)
+			t.evictedControls++
+		}
+	}
+	if len(t.conns) >= t.lim.conns {
+		// Many share the last packet number: forget any.
+		for k := range t.conns {
+			delete(t.conns, k)
+			t.evictedControls++
+			if len(t.conns) < t.lim.conns*3/4 {
+				break
+			}
+		}
+	}
 }

@@ -48,8 +48,9 @@ type negotiation struct {
 	connectedTo netip.AddrPort
 
 	deadline time.Time
-	done     bool // the wait for the data connection is over
-	replied  bool // the reply has been read, or none will be
+	done     bool     // the wait for the data connection is over
+	replied  bool     // the reply has been read, or none will be
+	conn     *ctlConn // its control connection, until it is printed
 }
 
 // A dial is an attempt to open a data connection to an endpoint.
@@ -59,9 +60,7 @@ type dial struct {
 	result   string // "connected", "reset" or "" (no answer seen)
 }
 
-func (n *negotiation) passive() bool {
-	return n.form == "PASV" || n.form == "EPSV" || n.form == "LPSV"
-}
+func (n *negotiation) passive() bool { return isPassive(n.form) }
 
 // sameHost reports whether a and b are the same host: an IPv4-mapped IPv6
 // address is its IPv4 address, and zones do not count.
@@ -83,9 +82,20 @@ func (t *tracer) newNegotiation(c *ctlConn, form, line string, ts time.Time) *ne
 		form:     form,
 		command:  clip(line),
 		deadline: ts.Add(watchTimeout),
+		conn:     c,
 	}
 	c.last = n
 	t.negotiations++
+	for len(t.queue) >= maxWaiting {
+		// Too many wait: the oldest is printed as it is.
+		h := t.queue[0]
+		if !h.done || !h.replied {
+			t.evictedNegotiations++
+		}
+		t.finalize(h)
+		h.replied = true
+		t.emitReady()
+	}
 	t.queue = append(t.queue, n)
 	if n.passive() {
 		n.peer = c.client.Addr()
@@ -287,6 +297,11 @@ func (t *tracer) watchSegment(seg segment) {
 	if e.syn || e.rst {
 		k := e.target()
 		t.recent[k] = append(t.recent[k], e)
+		t.recentOrder = append(t.recentOrder, k)
+		if len(t.recentOrder)-t.recentHead > maxRecent {
+			t.dropRecent()
+			t.evictedEvents++
+		}
 	}
 	if len(t.watches) == 0 {
 		return
@@ -327,17 +342,26 @@ func (t *tracer) observe(n *negotiation, e tcpEvent) {
 // negotiation the reassembly may still hand over.
 func (t *tracer) pruneRecent() {
 	old := t.now.Add(-recentKept)
-	for k, es := range t.recent {
-		i := 0
-		for i < len(es) && es[i].at.Before(old) {
-			i++
-		}
-		switch {
-		case i == len(es):
-			delete(t.recent, k)
-		case i > 0:
-			t.recent[k] = append(es[:0], es[i:]...)
-		}
+	for t.recentHead < len(t.recentOrder) && t.recent[t.recentOrder[t.recentHead]][0].at.Before(old) {
+		t.dropRecent()
+	}
+}
+
+// dropRecent forgets the oldest SYN, SYN-ACK or RST kept. The events of an
+// endpoint are in the order they came, so the oldest of all is the first of
+// its endpoint's.
+func (t *tracer) dropRecent() {
+	k := t.recentOrder[t.recentHead]
+	t.recentHead++
+	if es := t.recent[k]; len(es) > 1 {
+		t.recent[k] = es[1:]
+	} else {
+		delete(t.recent, k)
+	}
+	if t.recentHead >= 1024 && t.recentHead*2 >= len(t.recentOrder) {
+		n := copy(t.recentOrder, t.recentOrder[t.recentHead:])
+		t.recentOrder = t.recentOrder[:n]
+		t.recentHead = 0
 	}
 }
 
@@ -438,8 +462,20 @@ type jsonDial struct {
 	Result string `json:"result"` // "connected", "reset" or "no-answer"
 }
 
-// emit prints a finished negotiation and counts it for the summary.
+// emit prints a finished negotiation and counts it for the summary. Its
+// control connection forgets it: nothing can change it any more.
 func (t *tracer) emit(n *negotiation) {
+	if c := n.conn; c != nil {
+		for i := range c.pending {
+			if c.pending[i].neg == n {
+				c.pending[i].neg = nil
+			}
+		}
+		if c.last == n {
+			c.last = nil
+		}
+		n.conn = nil
+	}
 	t.account(n)
 	if t.writeErr != nil {
 		return
@@ -630,6 +666,50 @@ type jsonProblem struct {
 	Diagnosis string `json:"diagnosis"`
 }
 
+// jsonLimits is the JSON form of what the limits of a trace made it forget.
+type jsonLimits struct {
+	Kind              string `json:"kind"` // "limits"
+	MaxConns          int    `json:"max_conns"`
+	EvictedConns      int    `json:"evicted_conns"`        // by -max-conns
+	EvictedForLines   int    `json:"evicted_for_lines"`    // for the bytes of lines
+	ForgottenControls int    `json:"forgotten_controls"`   // control connections
+	EarlyNegotiations int    `json:"early_negotiations"`   // printed before their wait ended
+	ForgottenTCP      int    `json:"forgotten_handshakes"` // SYNs, SYN-ACKs, RSTs
+	Diagnosis         string `json:"diagnosis"`
+}
+
+// limitsHit reports whether the limits of the trace made it forget anything.
+func (t *tracer) limitsHit() bool {
+	return t.evictedStreams+t.evictedForLines+t.evictedControls+t.evictedNegotiations+t.evictedEvents > 0
+}
+
+// limitsText says what the limits of the trace made it forget.
+func (t *tracer) limitsText() string {
+	var parts []string
+	if t.evictedStreams > 0 {
+		parts = append(parts, fmt.Sprintf("%s evicted, as %d were tracked at once (-max-conns)",
+			plural(t.evictedStreams, "TCP connection"), t.lim.conns))
+	}
+	if t.evictedForLines > 0 {
+		parts = append(parts, fmt.Sprintf("%s evicted, as %s of lines were held", plural(t.evictedForLines, "TCP connection"),
+			fmtBytes(maxLineBytes)))
+	}
+	if t.evictedControls > 0 {
+		parts = append(parts, fmt.Sprintf("%s forgotten, as %d were kept (-max-conns)",
+			plural(t.evictedControls, "FTP control connection"), t.lim.conns))
+	}
+	if t.evictedNegotiations > 0 {
+		parts = append(parts, fmt.Sprintf("%s printed before the wait for their data connections ended, as %d waited",
+			plural(t.evictedNegotiations, "negotiation"), maxWaiting))
+	}
+	if t.evictedEvents > 0 {
+		parts = append(parts, fmt.Sprintf("%s forgotten early, as %d were kept",
+			plural(t.evictedEvents, "SYN, SYN-ACK or RST"), maxRecent))
+	}
+	return "The trace hit its memory limits: " + strings.Join(parts, "; ") +
+		". Negotiations may be missing, or lack their data connections."
+}
+
 // summary prints the summary: what was found, then a diagnosis of each
 // problem.
 func (t *tracer) summary() {
@@ -637,6 +717,11 @@ func (t *tracer) summary() {
 		return
 	}
 	if t.json {
+		if t.limitsHit() {
+			t.writeJSON(jsonLimits{Kind: "limits", MaxConns: t.lim.conns, EvictedConns: t.evictedStreams,
+				EvictedForLines: t.evictedForLines, ForgottenControls: t.evictedControls,
+				EarlyNegotiations: t.evictedNegotiations, ForgottenTCP: t.evictedEvents, Diagnosis: t.limitsText()})
+		}
 		for _, p := range t.problems {
 			j := jsonProblem{Kind: "problem", Problem: p.key.kind, Form: p.key.form, Count: p.count,
 				Example: p.example, Diagnosis: p.diagnosis()}
@@ -676,6 +761,9 @@ func (t *tracer) summary() {
 	if t.gaps > 0 {
 		b.WriteString(wrap(fmt.Sprintf("Control connections lack data in %s (the capture lost packets): "+
 			"negotiations or replies may be missing.", plural(t.gaps, "place")), "", "  "))
+	}
+	if t.limitsHit() {
+		b.WriteString(wrap(t.limitsText(), "", "  "))
 	}
 	if t.tlsConns > 0 {
 		its := "their"

@@ -726,7 +726,7 @@ func TestTraceBoundedState(t *testing.T) {
 		c.wait(time.Minute)
 	}
 	var out bytes.Buffer
-	tr := newTracer(bufio.NewWriter(&out), false)
+	tr := newTracer(bufio.NewWriter(&out), false, traceLimits{conns: defaultMaxConns})
 	f, err := os.Open(c.writePcap(t.TempDir()))
 	require.NoError(t, err)
 	defer f.Close()
@@ -741,6 +741,148 @@ func TestTraceBoundedState(t *testing.T) {
 	lines, summary := splitTrace(t, out.String())
 	assert.Len(t, lines, 300)
 	assert.Contains(t, summary, "summary: 300 FTP control connections, 300 negotiations (300 PASV)")
+}
+
+// flood appends n connections of one segment each, from distinct hosts to
+// port 21 of 192.0.2.99, each carrying an FTP command: connections the
+// tracer keeps until it learns whether they are FTP.
+func (c *capture) flood(n int) {
+	for i := range n {
+		src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 9, byte(i >> 8), byte(i)}), 40000)
+		c.packet(src, netip.MustParseAddrPort("192.0.2.99:21"), 1000, 1, tcpFlags{ack: true, psh: true},
+			[]byte("USER anonymous\r\n"))
+	}
+}
+
+// traceTracer traces c with the limits and returns the tracer, finished, and
+// its output.
+func traceTracer(t *testing.T, c *capture, json bool, lim traceLimits) (*tracer, string) {
+	t.Helper()
+	var out bytes.Buffer
+	tr := newTracer(bufio.NewWriter(&out), json, lim)
+	f, err := os.Open(c.writePcap(t.TempDir()))
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, tr.readCapture(f, nil))
+	tr.finish()
+	require.NoError(t, tr.out.Flush())
+	return tr, out.String()
+}
+
+// TestTraceEviction checks that the limit on the connections tracked at once
+// keeps the FTP sessions of a capture flooded with other connections: a
+// control connection evicted while quiet resumes with its next segment.
+func TestTraceEviction(t *testing.T) {
+	c := newCapture(t, layers.LinkTypeEthernet)
+	tc := c.dial(cli, srv)
+	tc.login()
+	c.flood(300) // the control connection is quiet and evicted
+	tc.cmd("PASV")
+	c.flood(300) // the reply waits in the middle of a flood
+	tc.reply(pasv)
+	c.flood(300)
+	c.data("198.51.100.7:40000", data, "")
+	tc.cmd("EPRT |1|198.51.100.7|40001|")
+	tc.reply("200 EPRT command successful.")
+	c.flood(300)
+	tc.close()
+	tr, out := traceTracer(t, c, false, traceLimits{conns: 50})
+	lines, summary := splitTrace(t, out)
+	assert.Equal(t, []string{
+		cli + " -> " + srv + "  PASV  " + data + "  connected",
+		cli + " -> " + srv + "  EPRT  198.51.100.7:40001  no-connection",
+	}, lines)
+	assert.Contains(t, summary, "summary: 1 FTP control connection, 2 negotiations (1 PASV, 1 EPRT)\n")
+	assert.Contains(t, flat(summary), "The trace hit its memory limits: ")
+	assert.Regexp(t, `\b1[0-9]{3} TCP connections evicted, as 50 were tracked at once \(-max-conns\)`, flat(summary))
+	assert.Positive(t, tr.evictedStreams)
+	assert.Empty(t, tr.streams, "the reassembly tracks nothing after the end")
+	assert.Zero(t, tr.lineBytes, "every byte of lines counted is released")
+
+	t.Run("json", func(t *testing.T) {
+		_, out := traceTracer(t, c, true, traceLimits{conns: 50})
+		var lim map[string]any
+		for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+			if strings.Contains(l, `"kind":"limits"`) {
+				require.NoError(t, json.Unmarshal([]byte(l), &lim))
+			}
+		}
+		require.NotNil(t, lim, "no limits object in %s", out)
+		assert.EqualValues(t, 50, lim["max_conns"])
+		assert.EqualValues(t, tr.evictedStreams, lim["evicted_conns"])
+		assert.Contains(t, lim["diagnosis"], "50 were tracked at once")
+	})
+
+	t.Run("no limit hit", func(t *testing.T) {
+		_, out := traceTracer(t, c, false, traceLimits{conns: defaultMaxConns})
+		lines2, summary := splitTrace(t, out)
+		assert.Equal(t, lines, lines2)
+		assert.NotContains(t, summary, "limits")
+		_, out = traceTracer(t, c, true, traceLimits{conns: defaultMaxConns})
+		assert.NotContains(t, out, `"limits"`)
+	})
+}
+
+// TestTraceControlLimit checks that the FTP control connections kept are
+// limited too, and that the summary says how many were forgotten.
+func TestTraceControlLimit(t *testing.T) {
+	c := newCapture(t, layers.LinkTypeEthernet)
+	for i := range 100 {
+		// Connections picked up mid-stream: a command and its reply.
+		client := netip.AddrPortFrom(netip.MustParseAddr("198.51.100.8"), uint16(20000+i)).String()
+		tc := c.midStream(client, srv)
+		tc.cmd("TYPE I")
+		tc.reply("200 Switching to Binary mode.")
+	}
+	tc := c.dial(cli, srv)
+	tc.login()
+	tc.cmd("PASV")
+	tc.reply(pasv)
+	c.data("198.51.100.7:40000", data, "")
+	tc.close()
+	tr, out := traceTracer(t, c, false, traceLimits{conns: 20})
+	lines, summary := splitTrace(t, out)
+	assert.Equal(t, []string{cli + " -> " + srv + "  PASV  " + data + "  connected"}, lines)
+	assert.Contains(t, summary, "summary: 101 FTP control connections, 1 negotiation (1 PASV)\n")
+	assert.LessOrEqual(t, len(tr.conns), 20)
+	assert.Contains(t, flat(summary), "FTP control connections forgotten, as 20 were kept (-max-conns)")
+	assert.Zero(t, tr.lineBytes)
+}
+
+// TestTraceQueueLimit checks the limit on the negotiations waiting to be
+// printed: one waits for its data connection while many follow.
+func TestTraceQueueLimit(t *testing.T) {
+	c := newCapture(t, layers.LinkTypeEthernet)
+	first := c.dial(cli, srv)
+	first.login()
+	first.cmd("PASV")
+	first.reply(pasv) // waits two minutes for a connection
+	other := c.dial("198.51.100.9:50000", srv)
+	other.login()
+	for range maxWaiting + 10 {
+		other.cmd("PORT 198,51,100,9,156,64")
+		other.reply("200 PORT command successful.")
+	}
+	tr, out := traceTracer(t, c, false, traceLimits{conns: defaultMaxConns})
+	lines, summary := splitTrace(t, out)
+	require.Len(t, lines, maxWaiting+11)
+	assert.Equal(t, cli+" -> "+srv+"  PASV  "+data+"  no-connection", lines[0], "printed first, as it came first")
+	assert.Equal(t, 1, tr.evictedNegotiations)
+	assert.Contains(t, flat(summary), "1 negotiation printed before the wait for their data connections ended, as 4096 waited")
+}
+
+// TestTraceRecentLimit checks the limit on the SYNs kept for negotiations
+// that come late.
+func TestTraceRecentLimit(t *testing.T) {
+	c := newCapture(t, layers.LinkTypeEthernet)
+	for i := range maxRecent + 100 {
+		src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 8, byte(i >> 8), byte(i)}), 40000)
+		c.packet(src, netip.MustParseAddrPort("192.0.2.98:80"), 1, 0, tcpFlags{syn: true}, nil)
+	}
+	tr, out := traceTracer(t, c, false, traceLimits{conns: defaultMaxConns})
+	assert.LessOrEqual(t, len(tr.recentOrder)-tr.recentHead, maxRecent)
+	assert.Equal(t, 100, tr.evictedEvents)
+	assert.Contains(t, flat(out), "100 SYN, SYN-ACK or RSTs forgotten early, as 16384 were kept")
 }
 
 // TestTraceFormats checks the capture formats and link types.
