@@ -24,13 +24,26 @@
 //		the ports of the passive data listeners (default 1024-65535),
 //		drawn at random so that no one can guess the next.
 //	-data-timeout DURATION
-//		how long to wait for a data connection (default 30s).
+//		how long to wait for a data connection, and for each write on it
+//		(default 30s).
+//	-idle-timeout DURATION
+//		how long to wait for a command before ending the session with
+//		421 (default 5m, vsftpd's idle_session_timeout).
+//	-max-sessions N
+//		the sessions served at once (default 200; 0 means no cap), like
+//		vsftpd's max_clients. A client over the cap gets "421 There are
+//		too many connected users, please try later." and is closed.
+//	-max-per-addr N
+//		the sessions served at once to one client IP address (default
+//		10; 0 means no cap), like vsftpd's max_per_ip. A client over the
+//		cap gets "421 There are too many connections from your internet
+//		address." and is closed.
 //	-v
 //		log every command and reply on the standard error.
 //
 // The commands are USER and PASS (the users "anonymous" and "ftp", any
 // password), SYST, FEAT, PWD, CWD, CDUP, TYPE, MODE, STRU, SIZE, LIST, NLST,
-// RETR, NOOP, QUIT and OPTS UTF8, and every data-setup command: PASV, EPSV
+// RETR, ABOR, NOOP, QUIT and OPTS UTF8, and every data-setup command: PASV, EPSV
 // (with its arguments 1, 2 and ALL) and LPSV in passive mode, PORT, EPRT and
 // LPRT in active mode. Files are sent as they are stored, in TYPE A too (as
 // vsftpd does by default); listings are sent with CRLF line endings.
@@ -52,9 +65,34 @@
 //     IPv4; EPSV with the other family's protocol gets 522.
 //   - After EPSV ALL (RFC 2428), every data-setup command but EPSV gets 501.
 //
+// RETR sends only regular files: a named pipe, a device, a socket or a
+// directory gets 550, even one swapped in for a file while the command runs
+// (the file is opened without blocking and checked once open). A name that
+// ends in "/" must be a directory, as in POSIX: "RETR a.txt/" gets 550.
+//
+// During a transfer the server keeps reading the control connection:
+//
+//   - ABOR, with or without the Telnet IP and Synch (IAC IP IAC DM) that
+//     clients send before it, as urgent data or not, stops the transfer and
+//     closes the data connection: 426, then 226 (RFC 959). ABOR when no
+//     transfer runs gets 225.
+//   - QUIT stops the transfer: 426, then 221, and the session ends.
+//   - If the control connection closes, the transfer stops and the session
+//     ends.
+//   - Any other command, NOOP and STAT included, is answered after the
+//     transfer's last reply, in order, as vsftpd does (vsftpd reads nothing
+//     but an urgent ABOR during a transfer). At most 16 wait; beyond them
+//     the server stops reading until the transfer ends.
+//
+// Replies carry short protocol reasons; the details, such as the error of a
+// refused PORT, go to the log.
+//
 // Each session, data setup and refusal is logged on the standard error.
 // The server serves many clients at once and exits cleanly on SIGINT or
-// SIGTERM, closing its connections.
+// SIGTERM, closing its connections and stopping the transfers under way.
+// Running out of file descriptors does not stop it: it waits and tries to
+// accept again, as net/http does, and greets new clients again as soon as
+// descriptors are free.
 package main
 
 import (
@@ -74,18 +112,23 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/ftpkit/hostport"
+	"github.com/ftpkit/hostport/internal/serve"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	code := run(ctx, os.Args[1:], os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// signalContext returns a context that is done on SIGINT or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
 // run runs the server with the command-line arguments args until ctx is
@@ -98,7 +141,10 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	root := fs.String("root", "", "the `DIR`ectory served, read-only")
 	public := fs.String("public", "", "IPv4 `ADDR` to announce in 227 and 228 replies instead of the server's own")
 	ports := fs.String("pasv-ports", "1024-65535", "`MIN-MAX` ports of the passive data listeners")
-	timeout := fs.Duration("data-timeout", 30*time.Second, "how long to wait for a data connection")
+	timeout := fs.Duration("data-timeout", 30*time.Second, "how long to wait for a data connection, and for each write on it")
+	idle := fs.Duration("idle-timeout", 5*time.Minute, "how long to wait for a command")
+	maxSessions := fs.Int("max-sessions", 200, "sessions served at once (0: no cap)")
+	maxPerAddr := fs.Int("max-per-addr", 10, "sessions served at once to one client IP address (0: no cap)")
 	trace := fs.Bool("v", false, "log every command and reply")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: server -root DIR [flags]\n")
@@ -118,7 +164,14 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 	if *root == "" {
 		return usage("-root is required")
 	}
-	s := &Server{DataTimeout: *timeout, Trace: *trace, Log: log.New(stderr, "server: ", log.LstdFlags|log.Lmicroseconds)}
+	if *timeout <= 0 || *idle <= 0 {
+		return usage("-data-timeout and -idle-timeout must be positive")
+	}
+	if *maxSessions < 0 || *maxPerAddr < 0 {
+		return usage("-max-sessions and -max-per-addr must be 0 or more")
+	}
+	s := &Server{DataTimeout: *timeout, IdleTimeout: *idle, MaxSessions: *maxSessions, MaxPerAddr: *maxPerAddr,
+		Trace: *trace, Log: log.New(stderr, "server: ", log.LstdFlags|log.Lmicroseconds)}
 	if *public != "" {
 		a, err := netip.ParseAddr(*public)
 		if err != nil {
@@ -173,6 +226,10 @@ type Server struct {
 	DataTimeout time.Duration
 	// IdleTimeout bounds the wait for a command; zero means 5 minutes.
 	IdleTimeout time.Duration
+	// MaxSessions caps the sessions served at once, and MaxPerAddr those
+	// served to one client IP address; zero means no cap. A client over a
+	// cap gets a 421 reply and is closed.
+	MaxSessions, MaxPerAddr int
 	// Log receives a line per session, data setup and refusal.
 	Log *log.Logger
 	// Trace logs every command and reply too (PASS with its argument
@@ -195,40 +252,37 @@ func (s *Server) idleTimeout() time.Duration {
 }
 
 // Serve accepts clients on ln and serves each in its own goroutine until ctx
-// is done; then it closes ln and every session and returns nil once they
-// have ended. It returns an error if accepting fails otherwise.
+// is done; then it closes ln and every session, stopping their transfers,
+// and returns nil once they have ended. When the process runs out of file
+// descriptors (EMFILE, ENFILE) or memory for sockets, it waits and accepts
+// again (see package internal/serve); it returns an error if accepting
+// fails otherwise.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(ctx, func() { ln.Close() })
-	defer stop()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
-			}
-			return err
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.serveConn(ctx, c)
-		}()
+	cfg := serve.Config{
+		MaxSessions: s.MaxSessions,
+		MaxPerAddr:  s.MaxPerAddr,
+		Logf:        s.Log.Printf,
+		Busy: func(c net.Conn, reason string) {
+			io.WriteString(c, "421 "+reason+"\r\n")
+		},
 	}
+	return serve.Serve(ctx, ln, cfg, s.serveConn)
 }
 
 // maxLine is the longest command line read, CRLF included: vsftpd's command
 // buffer and PATH_MAX on Linux.
 const maxLine = 4096
 
+// maxQueued is the most command lines that wait for the end of a transfer;
+// beyond them the session stops reading the control connection until the
+// transfer ends.
+const maxQueued = 16
+
 // session is the state of one client's session.
+//
+// One goroutine reads the control connection (readLines) and passes the
+// lines over lines; the session's own goroutine does everything else, and
+// alone writes replies.
 type session struct {
 	srv    *Server
 	ctx    context.Context
@@ -239,6 +293,9 @@ type session struct {
 	client netip.AddrPort // the client's end of the control connection, unmapped
 	local  netip.AddrPort // the server's end, unmapped
 
+	lines  chan cmdLine // from readLines
+	queued []cmdLine    // lines read during a transfer, to answer after it
+
 	user     string // the name given with USER
 	loggedIn bool
 	cwd      string // the current directory, a clean absolute path in Root
@@ -246,6 +303,14 @@ type session struct {
 
 	pasv   *net.TCPListener // the passive listener waiting, if any
 	active netip.AddrPort   // the active target, if valid
+}
+
+// cmdLine is what readLines read: a command line, or a line refused, or the
+// end of the control connection.
+type cmdLine struct {
+	line string // without its line ending and Telnet commands
+	bad  string // if not "", the line is refused with 500 and this text
+	err  error  // if not nil, the connection failed or ended (io.EOF)
 }
 
 // addrPort returns the address and port of a TCP address, unmapped.
@@ -265,11 +330,24 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
 	defer c.Close()
+	if err := oobInline(c); err != nil {
+		s.Log.Printf("[%s] SO_OOBINLINE: %v", c.RemoteAddr(), err)
+	}
 	ss := &session{srv: s, ctx: ctx, c: c, r: bufio.NewReaderSize(c, maxLine), w: bufio.NewWriter(c),
-		id: c.RemoteAddr().String(), client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()), cwd: "/"}
+		id: c.RemoteAddr().String(), client: addrPort(c.RemoteAddr()), local: addrPort(c.LocalAddr()), cwd: "/",
+		lines: make(chan cmdLine)}
 	defer ss.resetData()
 	s.Log.Printf("[%s] session on %s", ss.id, ss.local)
-	if err := ss.serve(); err != nil && ctx.Err() == nil {
+	reading := make(chan struct{})
+	go func() {
+		defer close(reading)
+		ss.readLines()
+	}()
+	err := ss.serve()
+	c.Close()
+	cancel()
+	<-reading
+	if err != nil && ctx.Err() == nil || errors.Is(err, errIdle) {
 		s.Log.Printf("[%s] session ended: %v", ss.id, err)
 	} else {
 		s.Log.Printf("[%s] session ended", ss.id)
@@ -296,36 +374,110 @@ func (ss *session) reply(code int, text string) error {
 	return ss.send(strconv.Itoa(code) + " " + text)
 }
 
-// readCommand reads one command line without its line ending. A line longer
-// than maxLine is read to its end and refused; so is a line that holds a CR
-// (other than before the final LF) or NUL.
-func (ss *session) readCommand() (string, error) {
+// readLines reads command lines from the control connection and passes
+// them on ss.lines until the connection fails or ends, or the session does.
+func (ss *session) readLines() {
 	for {
-		ss.c.SetReadDeadline(time.Now().Add(ss.srv.idleTimeout()))
-		line, err := ss.r.ReadSlice('\n')
-		if errors.Is(err, bufio.ErrBufferFull) {
-			for errors.Is(err, bufio.ErrBufferFull) {
-				_, err = ss.r.ReadSlice('\n')
-			}
-			if err != nil {
-				return "", err
-			}
-			if err := ss.reply(500, "Command line too long."); err != nil {
-				return "", err
-			}
-			continue
+		l := ss.readLine()
+		select {
+		case ss.lines <- l:
+		case <-ss.ctx.Done():
+			return
+		}
+		if l.err != nil {
+			return
+		}
+	}
+}
+
+// readLine reads one command line. Telnet commands are removed (see
+// stripTelnet). A line longer than maxLine is read to its end and refused;
+// so is a line that holds a CR (other than before the final LF) or NUL.
+// It sets no deadline: the session times out the wait for a command.
+func (ss *session) readLine() cmdLine {
+	line, err := ss.r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		for errors.Is(err, bufio.ErrBufferFull) {
+			_, err = ss.r.ReadSlice('\n')
 		}
 		if err != nil {
-			return "", err
+			return cmdLine{err: err}
 		}
-		s := strings.TrimSuffix(strings.TrimSuffix(string(line), "\n"), "\r")
-		if strings.ContainsAny(s, "\r\x00") {
-			if err := ss.reply(500, "Bare CR or NUL in command line."); err != nil {
-				return "", err
-			}
+		return cmdLine{bad: "Command line too long."}
+	}
+	if err != nil {
+		return cmdLine{err: err}
+	}
+	s := stripTelnet(line)
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "\n"), "\r")
+	if strings.ContainsAny(s, "\r\x00") {
+		return cmdLine{bad: "Bare CR or NUL in command line."}
+	}
+	return cmdLine{line: s}
+}
+
+// The Telnet commands that a command line may hold (RFC 854).
+const (
+	telnetIAC  = 255 // interpret as command
+	telnetWILL = 251
+	telnetDONT = 254
+)
+
+// stripTelnet returns line with its Telnet commands removed: IAC IAC is a
+// data byte 255, IAC WILL, WONT, DO or DONT and their option are removed,
+// and so is IAC with any other command, such as IP (244) and DM (242),
+// which clients send before ABOR. Bytes 240 and above at the start of the
+// line are removed too: they are what is left of IAC IP IAC DM when the
+// urgent IAC was taken out of the stream. (In UTF-8, bytes above 244 never
+// occur, and 240 to 244 only start a character, never a command.)
+func stripTelnet(line []byte) string {
+	if !slices.ContainsFunc(line, func(b byte) bool { return b >= 240 }) {
+		return string(line)
+	}
+	b := make([]byte, 0, len(line))
+	for i := 0; i < len(line); i++ {
+		if line[i] != telnetIAC {
+			b = append(b, line[i])
 			continue
 		}
-		return s, nil
+		switch {
+		case i+1 >= len(line):
+		case line[i+1] == telnetIAC:
+			b = append(b, telnetIAC)
+			i++
+		case line[i+1] >= telnetWILL && line[i+1] <= telnetDONT:
+			i += 2
+		default:
+			i++
+		}
+	}
+	for len(b) > 0 && b[0] >= 240 {
+		b = b[1:]
+	}
+	return string(b)
+}
+
+// errIdle ends a session that sent no command for IdleTimeout.
+var errIdle = errors.New("idle timeout")
+
+// next returns the next command line: one that waited for the end of a
+// transfer, or a new one. It ends the session with 421 after IdleTimeout.
+func (ss *session) next() (cmdLine, error) {
+	if len(ss.queued) > 0 {
+		l := ss.queued[0]
+		ss.queued = ss.queued[1:]
+		return l, nil
+	}
+	t := time.NewTimer(ss.srv.idleTimeout())
+	defer t.Stop()
+	select {
+	case l := <-ss.lines:
+		return l, nil
+	case <-t.C:
+		ss.reply(421, "Timeout.")
+		return cmdLine{}, fmt.Errorf("%w: no command for %v", errIdle, ss.srv.idleTimeout())
+	case <-ss.ctx.Done():
+		return cmdLine{}, ss.ctx.Err()
 	}
 }
 
@@ -335,27 +487,43 @@ func (ss *session) serve() error {
 		return err
 	}
 	for {
-		line, err := ss.readCommand()
+		l, err := ss.next()
 		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
 			return err
 		}
-		verb, arg, _ := strings.Cut(line, " ")
-		verb = strings.ToUpper(verb)
-		if ss.srv.Trace {
-			if verb == "PASS" {
-				ss.logf("> PASS ****")
-			} else {
-				ss.logf("> %s", line)
+		if l.err != nil {
+			if errors.Is(l.err, io.EOF) {
+				return nil
 			}
+			return l.err
 		}
+		if l.bad != "" {
+			if err := ss.reply(500, l.bad); err != nil {
+				return err
+			}
+			continue
+		}
+		verb, arg := ss.parse(l.line)
 		quit, err := ss.handle(verb, arg)
 		if err != nil || quit {
 			return err
 		}
 	}
+}
+
+// parse splits a command line into its verb, in upper case, and argument,
+// and logs it if tracing.
+func (ss *session) parse(line string) (verb, arg string) {
+	verb, arg, _ = strings.Cut(line, " ")
+	verb = strings.ToUpper(verb)
+	if ss.srv.Trace {
+		if verb == "PASS" {
+			ss.logf("> PASS ****")
+		} else {
+			ss.logf("> %s", line)
+		}
+	}
+	return verb, arg
 }
 
 // handle carries out one command and reports whether the session ends.
@@ -365,6 +533,10 @@ func (ss *session) handle(verb, arg string) (quit bool, err error) {
 		return true, ss.reply(221, "Goodbye.")
 	case "NOOP":
 		return false, ss.reply(200, "NOOP ok.")
+	case "ABOR":
+		// A transfer under way is aborted in transfer; this one came
+		// after it (RFC 959: no action is to be taken).
+		return false, ss.reply(225, "No transfer to ABOR.")
 	case "SYST":
 		return false, ss.reply(215, "UNIX Type: L8")
 	case "FEAT":
@@ -425,9 +597,9 @@ func (ss *session) handle(verb, arg string) (quit bool, err error) {
 	case "PORT", "EPRT", "LPRT":
 		return false, ss.activeCmd(verb, arg)
 	case "LIST", "NLST":
-		return false, ss.list(verb, arg)
+		return ss.list(verb, arg)
 	case "RETR":
-		return false, ss.retr(arg)
+		return ss.retr(arg)
 	}
 	return false, ss.reply(502, "Command not implemented.")
 }
@@ -443,12 +615,19 @@ func (ss *session) feat() error {
 }
 
 // resolve returns the clean absolute path that arg names from the current
-// directory. ".." never leads above "/": the result is always in Root.
+// directory. ".." never leads above "/": the result is always in Root. A
+// path that ends in "/" or "/." names a directory, as in POSIX: the result
+// then ends in "/", so that Root's methods refuse a file there (ENOTDIR).
 func (ss *session) resolve(arg string) string {
+	dir := strings.HasSuffix(arg, "/") || strings.HasSuffix(arg, "/.")
 	if !strings.HasPrefix(arg, "/") {
 		arg = ss.cwd + "/" + arg
 	}
-	return path.Clean(arg)
+	p := path.Clean(arg)
+	if dir && p != "/" {
+		p += "/"
+	}
+	return p
 }
 
 // rootName returns the name of the absolute path p for Root's methods.
@@ -465,13 +644,66 @@ func (ss *session) stat(p string) (fs.FileInfo, error) {
 	return ss.srv.Root.Stat(rootName(p))
 }
 
+// Errors of open for a file of another type than wanted.
+var (
+	errNotRegular = errors.New("not a regular file")
+	errNotDir     = errors.New("not a directory")
+)
+
+// testHookBeforeOpen, if not nil, runs between the check of a file's type
+// and its opening.
+var testHookBeforeOpen func(name string)
+
+// open opens the file at the absolute path p for reading if it is a regular
+// file, or a directory if dir is set, and returns it with its information.
+// Anything else is refused before it is opened, and again after, with the
+// information of the file opened: a named pipe swapped in between cannot
+// block the open, which does not wait (O_NONBLOCK), nor a read. O_NOCTTY
+// keeps a terminal from becoming the server's.
+func (ss *session) open(p string, dir bool) (*os.File, fs.FileInfo, error) {
+	ok := func(fi fs.FileInfo) bool {
+		if dir {
+			return fi.IsDir()
+		}
+		return fi.Mode().IsRegular()
+	}
+	errType := errNotRegular
+	if dir {
+		errType = errNotDir
+	}
+	name := rootName(p)
+	fi, err := ss.srv.Root.Stat(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok(fi) {
+		return nil, nil, fmt.Errorf("%s: %v: %w", p, fi.Mode().Type(), errType)
+	}
+	if testHookBeforeOpen != nil {
+		testHookBeforeOpen(name)
+	}
+	f, err := ss.srv.Root.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	fi, err = f.Stat()
+	if err == nil && !ok(fi) {
+		err = fmt.Errorf("%s: %v: %w", p, fi.Mode().Type(), errType)
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, fi, nil
+}
+
 func (ss *session) cwdTo(arg string) error {
 	p := ss.resolve(arg)
 	fi, err := ss.stat(p)
 	if err != nil || !fi.IsDir() {
 		return ss.reply(550, "Failed to change directory.")
 	}
-	ss.cwd = p
+	ss.cwd = path.Clean(p)
 	return ss.reply(250, "Directory successfully changed.")
 }
 
@@ -579,23 +811,37 @@ func (ss *session) activeCmd(verb, arg string) error {
 	}
 	if err := ss.srv.Active.Check(ss.client.Addr(), target); err != nil {
 		ss.logf("data setup %s %s refused: %v", verb, target, err)
-		return ss.reply(hostport.ReplyCode(err), verb+" refused: "+err.Error())
+		code := hostport.ReplyCode(err)
+		return ss.reply(code, verb+" refused: "+refusal(code))
 	}
 	ss.active = target
 	ss.logf("data setup %s: will connect to %s", verb, target)
 	return ss.reply(200, verb+" command successful.")
 }
 
+// refusal returns the reason given to the client for a PORT, EPRT or LPRT
+// refused with the reply code of hostport.ReplyCode; the error itself goes
+// to the log only.
+func refusal(code int) string {
+	switch code {
+	case 500:
+		return "the address must be your own."
+	case 504:
+		return "the port must be 1024 or above."
+	}
+	return "unusable address."
+}
+
 // openData returns the data connection of the current data setup, which it
 // forgets: in passive mode the first connection from the client's host (others
 // are turned away), in active mode a connection to the target, from the
-// server's address on the control connection.
-func (ss *session) openData() (net.Conn, error) {
+// server's address on the control connection. It gives up when ctx is done.
+func (ss *session) openData(ctx context.Context) (net.Conn, error) {
 	timeout := ss.srv.dataTimeout()
 	if ln := ss.pasv; ln != nil {
 		ss.pasv = nil
 		defer ln.Close()
-		stop := context.AfterFunc(ss.ctx, func() { ln.Close() })
+		stop := context.AfterFunc(ctx, func() { ln.Close() })
 		defer stop()
 		ln.SetDeadline(time.Now().Add(timeout))
 		for {
@@ -616,7 +862,7 @@ func (ss *session) openData() (net.Conn, error) {
 		ss.active = netip.AddrPort{}
 		d := net.Dialer{Timeout: timeout, LocalAddr: &net.TCPAddr{IP: ss.local.Addr().AsSlice()}}
 		target = netip.AddrPortFrom(target.Addr().Unmap(), target.Port())
-		return d.DialContext(ss.ctx, "tcp", target.String())
+		return d.DialContext(ctx, "tcp", target.String())
 	}
 	return nil, errNoDataSetup
 }
@@ -635,19 +881,88 @@ func (w deadlineWriter) Write(p []byte) (int, error) {
 }
 
 // transfer sends what write writes over the data connection, with the
-// replies around it.
-func (ss *session) transfer(what string, write func(io.Writer) error) error {
+// replies around it, and reports whether the session ends. While it runs,
+// the control connection is read: ABOR and QUIT stop the transfer, and so
+// do the end of the control connection and of the session; other commands
+// wait for the transfer's last reply.
+func (ss *session) transfer(what string, write func(io.Writer) error) (quit bool, err error) {
 	if ss.pasv == nil && !ss.active.IsValid() {
-		return ss.reply(425, "Use PORT, EPRT, LPRT, PASV, EPSV or LPSV first.")
+		return false, ss.reply(425, "Use PORT, EPRT, LPRT, PASV, EPSV or LPSV first.")
 	}
 	if err := ss.reply(150, "Opening data connection for "+what+"."); err != nil {
-		return err
+		return false, err
 	}
-	dc, err := ss.openData()
+	ctx, cancel := context.WithCancel(ss.ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- ss.sendData(ctx, what, write) }()
+	// abort stops the transfer and waits for it.
+	abort := func(why string) {
+		cancel()
+		<-done
+		ss.logf("transfer of %s aborted: %s", what, why)
+	}
+	for {
+		lines := ss.lines
+		if len(ss.queued) >= maxQueued {
+			lines = nil
+		}
+		select {
+		case err := <-done:
+			switch {
+			case errors.Is(err, errNoData):
+				return false, ss.reply(425, "Can't open data connection.")
+			case err != nil:
+				return false, ss.reply(426, "Connection closed; transfer aborted.")
+			}
+			return false, ss.reply(226, "Transfer complete.")
+		case l := <-lines:
+			if l.err != nil {
+				abort("control connection: " + l.err.Error())
+				if errors.Is(l.err, io.EOF) {
+					return true, nil
+				}
+				return true, l.err
+			}
+			verb := ""
+			if l.bad == "" {
+				verb, _, _ = strings.Cut(l.line, " ")
+				verb = strings.ToUpper(verb)
+			}
+			switch verb {
+			case "ABOR", "QUIT":
+				ss.parse(l.line)
+				abort(verb)
+				if err := ss.reply(426, "Connection closed; transfer aborted."); err != nil {
+					return true, err
+				}
+				if verb == "QUIT" {
+					return true, ss.reply(221, "Goodbye.")
+				}
+				return false, ss.reply(226, "Abort successful.")
+			}
+			ss.queued = append(ss.queued, l)
+		case <-ss.ctx.Done():
+			abort("the server stops")
+			return true, ss.ctx.Err()
+		}
+	}
+}
+
+// errNoData reports a data connection that could not be opened.
+var errNoData = errors.New("no data connection")
+
+// sendData opens the data connection, sends what write writes and closes it.
+// It stops when ctx is done. An error that wraps errNoData means the data
+// connection could not be opened.
+func (ss *session) sendData(ctx context.Context, what string, write func(io.Writer) error) error {
+	dc, err := ss.openData(ctx)
 	if err != nil {
 		ss.logf("data connection for %s: %v", what, err)
-		return ss.reply(425, "Can't open data connection.")
+		return fmt.Errorf("%w: %v", errNoData, err)
 	}
+	stop := context.AfterFunc(ctx, func() { dc.Close() })
+	defer stop()
 	bw := bufio.NewWriterSize(deadlineWriter{dc, ss.srv.dataTimeout()}, 64<<10)
 	err = write(bw)
 	if err == nil {
@@ -656,25 +971,20 @@ func (ss *session) transfer(what string, write func(io.Writer) error) error {
 	if cerr := dc.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
+	if err != nil && ctx.Err() == nil {
 		ss.logf("data connection for %s: %v", what, err)
-		return ss.reply(426, "Connection closed; transfer aborted.")
 	}
-	return ss.reply(226, "Transfer complete.")
+	return err
 }
 
-func (ss *session) retr(arg string) error {
+func (ss *session) retr(arg string) (quit bool, err error) {
 	p := ss.resolve(arg)
-	f, err := ss.srv.Root.Open(rootName(p))
+	f, fi, err := ss.open(p, false)
 	if err != nil {
 		ss.logf("RETR %s: %v", p, err)
-		return ss.reply(550, "Failed to open file.")
+		return false, ss.reply(550, "Failed to open file.")
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		return ss.reply(550, "Failed to open file.")
-	}
 	return ss.transfer(p+" ("+strconv.FormatInt(fi.Size(), 10)+" bytes)", func(w io.Writer) error {
 		_, err := io.Copy(w, f)
 		return err
@@ -683,25 +993,26 @@ func (ss *session) retr(arg string) error {
 
 // list handles LIST and NLST: LIST writes a line per file as "ls -l" does,
 // NLST only the names. Options such as "-la" before the path are ignored.
-func (ss *session) list(verb, arg string) error {
+func (ss *session) list(verb, arg string) (quit bool, err error) {
 	for strings.HasPrefix(arg, "-") {
 		_, arg, _ = strings.Cut(arg, " ")
 	}
 	p := ss.resolve(arg)
 	fi, err := ss.stat(p)
 	if err != nil {
-		return ss.reply(550, "No such file or directory.")
+		return false, ss.reply(550, "No such file or directory.")
 	}
 	var entries []fs.FileInfo
 	if fi.IsDir() {
-		d, err := ss.srv.Root.Open(rootName(p))
+		d, _, err := ss.open(p, true)
 		if err != nil {
-			return ss.reply(550, "Failed to open directory.")
+			ss.logf("%s %s: %v", verb, p, err)
+			return false, ss.reply(550, "Failed to open directory.")
 		}
 		des, err := d.ReadDir(-1)
 		d.Close()
 		if err != nil {
-			return ss.reply(550, "Failed to read directory.")
+			return false, ss.reply(550, "Failed to read directory.")
 		}
 		for _, de := range des {
 			if info, err := de.Info(); err == nil {
