@@ -587,6 +587,10 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"-root", root, "-pasv-ports", "100-200"}, "below 1024"},
 		{[]string{"-root", root, "-pasv-ports", "5000"}, "want MIN-MAX"},
 		{[]string{"-nosuchflag"}, "flag provided but not defined"},
+		{[]string{"-root", root, "-max-sessions", "-1"}, "must be 0 or more"},
+		{[]string{"-root", root, "-max-per-addr", "-5"}, "must be 0 or more"},
+		{[]string{"-root", root, "-idle-timeout", "0s"}, "must be positive"},
+		{[]string{"-root", root, "-data-timeout", "-1s"}, "must be positive"},
 	} {
 		var stderr bytes.Buffer
 		assert.Equal(t, 2, run(context.Background(), tc.args, &stderr), "%q", tc.args)
