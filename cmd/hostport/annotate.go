@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -195,7 +194,7 @@ func splitEOL(line []byte) (text, eol []byte) {
 // A candidate is text in a line that looks like a data-connection command or
 // reply: its form and where it starts and ends.
 type candidate struct {
-	form       string // "PORT", "EPRT", "LPRT", "227", "228" or "229"
+	form       hostport.Form
 	start, end int
 }
 
@@ -211,50 +210,26 @@ func appendComments(dst, line []byte) []byte {
 		if len(dst) > 0 {
 			dst = append(dst, "; "...)
 		}
-		dst = appendDecoded(dst, c.form, s[c.start:c.end])
+		dst = appendDecoded(dst, s[c.start:c.end])
 		i = c.end
 	}
 	return dst
 }
 
-// appendDecoded appends what text, a candidate of the form, decodes to: the
-// address and port ("10.2.0.2:1055", "[2001:db8::1]:5282"), the port after an
-// empty host for a 229 reply (":6446"), or "invalid: " and the parser's
-// reason.
-func appendDecoded(dst []byte, form, text string) []byte {
-	var err error
-	switch form {
-	case "PORT", "227":
-		var hp hostport.HostPort
-		if form == "PORT" {
-			hp, err = hostport.ParsePORT(text)
-		} else {
-			hp, err = hostport.ParsePASV(text)
-		}
-		if err == nil {
-			return hp.AddrPort().AppendTo(dst)
-		}
-	case "EPRT", "LPRT", "228":
-		var ap netip.AddrPort
-		switch form {
-		case "EPRT":
-			ap, err = hostport.ParseEPRT(text)
-		case "LPRT":
-			ap, err = hostport.ParseLPRT(text)
-		default:
-			ap, err = hostport.ParseLPSV(text)
-		}
-		if err == nil {
-			return ap.AppendTo(dst)
-		}
-	case "229":
-		var port uint16
-		port, err = hostport.ParseEPSV(text)
-		if err == nil {
-			return strconv.AppendUint(append(dst, ':'), uint64(port), 10)
-		}
+// appendDecoded appends what text, a candidate, decodes to: the address
+// and port ("10.2.0.2:1055", "[2001:db8::1]:5282"), the port after an empty
+// host for a 229 reply (":6446"), or "invalid: " and the parser's reason. A
+// candidate starts with its verb or code, so [hostport.ParseLine] reads it
+// with the parser of its form.
+func appendDecoded(dst []byte, text string) []byte {
+	form, ap, err := hostport.ParseLine(text)
+	switch {
+	case err != nil:
+		return append(append(dst, "invalid: "...), parseReason(err)...)
+	case form == hostport.FormEPSV:
+		return strconv.AppendUint(append(dst, ':'), uint64(ap.Port()), 10)
 	}
-	return append(append(dst, "invalid: "...), parseReason(err)...)
+	return ap.AppendTo(dst)
 }
 
 // parseReason returns the reason of a parse error, without the function name,
@@ -283,19 +258,22 @@ func parseReason(err error) string {
 // such quote, as in vsftpd's and ProFTPD's logs.
 func nextCandidate(s string, i int) (candidate, bool) {
 	for ; i+4 <= len(s); i++ {
-		form := ""
+		var form hostport.Form
 		switch c := s[i]; {
 		case c == '2' && s[i+1] == '2' && '7' <= s[i+2] && s[i+2] <= '9' &&
 			(s[i+3] == ' ' || s[i+3] == '-'):
-			form = s[i : i+3]
-		case c|0x20 == 'p' || c|0x20 == 'e' || c|0x20 == 'l':
-			if i+5 < len(s) && s[i+4] == ' ' && strings.EqualFold(s[i+1:i+4], "ort") && c|0x20 == 'p' {
-				form = "PORT"
-			} else if i+5 < len(s) && s[i+4] == ' ' && strings.EqualFold(s[i+1:i+4], "prt") {
-				form = strings.ToUpper(s[i:i+1]) + "PRT"
+			form = replyForms[s[i+2]-'7']
+		case i+5 < len(s) && s[i+4] == ' ':
+			switch {
+			case c|0x20 == 'p' && strings.EqualFold(s[i+1:i+4], "ort"):
+				form = hostport.FormPORT
+			case c|0x20 == 'e' && strings.EqualFold(s[i+1:i+4], "prt"):
+				form = hostport.FormEPRT
+			case c|0x20 == 'l' && strings.EqualFold(s[i+1:i+4], "prt"):
+				form = hostport.FormLPRT
 			}
 		}
-		if form == "" {
+		if form == 0 {
 			continue
 		}
 		end := len(s)
@@ -304,9 +282,9 @@ func nextCandidate(s string, i int) (candidate, bool) {
 				end = i + j
 			}
 		}
-		rest := i + 4 // after "227 " or "227-"
-		if len(form) == 4 {
-			rest = i + 5 // after "PORT "
+		rest := i + 5 // after "PORT "
+		if isDecimal(s[i]) {
+			rest = i + 4 // after "227 " or "227-"
 		}
 		if rest <= end && looksLike(form, s[rest:end]) {
 			return candidate{form: form, start: i, end: end}, true
@@ -315,22 +293,25 @@ func nextCandidate(s string, i int) (candidate, bool) {
 	return candidate{}, false
 }
 
+// replyForms are the forms of the replies 227, 228 and 229, in that order.
+var replyForms = [...]hostport.Form{hostport.FormPASV, hostport.FormLPSV, hostport.FormEPSV}
+
 // looksLike reports whether rest, the text after a candidate's verb or code
 // and the space or '-' after it, has the shape of the form's argument or text.
-func looksLike(form, rest string) bool {
+func looksLike(form hostport.Form, rest string) bool {
 	switch form {
-	case "PORT", "LPRT":
+	case hostport.FormPORT, hostport.FormLPRT:
 		return startsNumberList(rest)
-	case "EPRT":
+	case hostport.FormEPRT:
 		return len(rest) >= 3 && isDelimiter(rest[0]) && isDecimal(rest[1]) &&
 			(rest[2] == rest[0] || isDecimal(rest[2]))
-	case "227", "228":
+	case hostport.FormPASV, hostport.FormLPSV:
 		for j := 0; j < len(rest); j++ {
 			if isDecimal(rest[j]) && (j == 0 || !isDecimal(rest[j-1])) && startsNumberList(rest[j:]) {
 				return true
 			}
 		}
-	case "229":
+	case hostport.FormEPSV:
 		for j := strings.IndexByte(rest, '('); j >= 0 && j+3 < len(rest); {
 			if d := rest[j+1]; isDelimiter(d) && rest[j+2] == d && rest[j+3] == d {
 				return true

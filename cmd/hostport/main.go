@@ -261,52 +261,34 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return fs.Parse(append([]string{"--"}, rest...))
 }
 
-// An outForm is the form that -form asks for: one of the wire forms, or
-// formHostPort for the bare six numbers; formAll, its zero value, for every
-// form that can carry the address.
-type outForm int
-
-const (
-	formAll outForm = iota
-	formHostPort
-	formPORT
-	formPASV
-	formEPRT
-	formEPSV
-	formLPRT
-	formLPSV
-)
+// An outForm is what -form asks for: the lines of one form, or the bare six
+// numbers; the zero outForm asks for every form that can carry the address.
+type outForm struct {
+	form hostport.Form
+	bare bool // the bare six numbers, h1,h2,h3,h4,p1,p2
+}
 
 // outFormNames maps the names that -form accepts, in upper case, to forms.
 var outFormNames = map[string]outForm{
-	"HOSTPORT": formHostPort,
-	"PORT":     formPORT,
-	"PASV":     formPASV, "227": formPASV,
-	"EPRT": formEPRT,
-	"EPSV": formEPSV, "229": formEPSV,
-	"LPRT": formLPRT,
-	"LPSV": formLPSV, "228": formLPSV,
+	"HOSTPORT": {bare: true},
+	"PORT":     {form: hostport.FormPORT},
+	"PASV":     {form: hostport.FormPASV}, "227": {form: hostport.FormPASV},
+	"EPRT": {form: hostport.FormEPRT},
+	"EPSV": {form: hostport.FormEPSV}, "229": {form: hostport.FormEPSV},
+	"LPRT": {form: hostport.FormLPRT},
+	"LPSV": {form: hostport.FormLPSV}, "228": {form: hostport.FormLPSV},
 }
 
-// String returns the name of f, as -form takes it.
+// String returns the name of f: "hostport", or what starts a line of the
+// form ("PORT", "227"), or "" for every form.
 func (f outForm) String() string {
-	switch f {
-	case formHostPort:
+	switch {
+	case f.bare:
 		return "hostport"
-	case formPORT:
-		return "PORT"
-	case formPASV:
-		return "227"
-	case formEPRT:
-		return "EPRT"
-	case formEPSV:
-		return "229"
-	case formLPRT:
-		return "LPRT"
-	case formLPSV:
-		return "228"
+	case f.form == 0:
+		return ""
 	}
-	return ""
+	return f.form.String()
 }
 
 // Set sets f from the name of a form, in any case.
@@ -380,7 +362,7 @@ func (c *converter) convert(s string) ([]string, error) {
 		return nil, err
 	}
 	switch {
-	case c.form != formAll:
+	case c.form != outForm{}:
 		line, err := format(r, c.form)
 		if err != nil {
 			return nil, err
@@ -396,27 +378,27 @@ func (c *converter) convert(s string) ([]string, error) {
 
 // format returns the line of form f that carries r.
 func format(r result, f outForm) (string, error) {
-	if r.portOnly && f != formEPSV {
+	if r.portOnly && f.form != hostport.FormEPSV {
 		return "", fmt.Errorf("hostport: a 229 reply carries a port and no address, so it has no %s form", f)
 	}
-	switch f {
-	case formHostPort, formPORT, formPASV:
+	if f.bare || f.form == hostport.FormPORT || f.form == hostport.FormPASV {
 		hp, err := hostport.FromAddrPort(r.ap)
-		if err != nil {
+		switch {
+		case err != nil:
 			return "", fmt.Errorf("hostport: %s: the %s form carries IPv4 addresses only", r.ap, f)
-		}
-		switch f {
-		case formPORT:
+		case f.bare:
+			return hp.String(), nil
+		case f.form == hostport.FormPORT:
 			return hostport.FormatPORT(hp), nil
-		case formPASV:
-			return hostport.FormatPASV(hp), nil
 		}
-		return hp.String(), nil
-	case formEPRT:
+		return hostport.FormatPASV(hp), nil
+	}
+	switch f.form {
+	case hostport.FormEPRT:
 		return hostport.FormatEPRT(r.ap), nil
-	case formEPSV:
+	case hostport.FormEPSV:
 		return hostport.FormatEPSV(r.ap.Port()), nil
-	case formLPRT:
+	case hostport.FormLPRT:
 		return hostport.FormatLPRT(r.ap), nil
 	}
 	return hostport.FormatLPSV(r.ap), nil
@@ -436,30 +418,59 @@ func parse(s string) (result, error) {
 	if ap, err := netip.ParseAddrPort(s); err == nil {
 		return result{ap: ap, addr: true}, nil
 	}
-	switch kind(s) {
-	case kindPORT:
-		return hostPort(hostport.ParsePORT(s))
-	case kindEPRT:
-		return addrPort(hostport.ParseEPRT(s))
-	case kindLPRT:
-		return addrPort(hostport.ParseLPRT(s))
-	case kindPASV:
-		return hostPort(hostport.ParsePASV(s))
-	case kindLPSV:
-		return addrPort(hostport.ParseLPSV(s))
-	case kindEPSV:
-		port, err := hostport.ParseEPSV(s)
+	if f, ap, err := hostport.ParseLine(s); f != 0 {
+		// A command with its verb or a reply with its code: the
+		// result of its form's parser.
 		if err != nil {
 			return result{}, err
 		}
-		return result{ap: netip.AddrPortFrom(netip.Addr{}, port), portOnly: true}, nil
-	case kindHostPort:
+		return result{ap: ap, portOnly: f == hostport.FormEPSV}, nil
+	}
+
+	// What ParseLine leaves to the form's parsers: an argument alone, a
+	// reply's text without its code; and an address that does not parse.
+	switch {
+	case s == "":
+	case startsList(s):
+		// A bare list of numbers: a long host-port if it has the length
+		// its af announces, a host-port otherwise.
+		if isLongList(s) {
+			return parseForm(hostport.FormLPRT, s)
+		}
 		return hostPort(hostport.Parse(s))
-	case kindAddr:
-		return result{}, addrError(s)
+	case isDigit(s[0]) && strings.ContainsAny(s, ".:") && !strings.ContainsAny(s, ", \t"),
+		s[0] == '[' && strings.IndexByte(s, ']') >= 0:
+		return result{}, addrError(s) // 192.0.2.1:70000, [2001:db8::1]
+	case len(s) >= 2 && isDelimiter(s[0]) && isDigit(s[1]):
+		return parseForm(hostport.FormEPRT, s) // |1|132.235.1.2|6275|
+	case isLetter(s[0]):
+		if f := textForm(s); f != 0 {
+			return parseForm(f, s)
+		}
 	}
 	return result{}, fmt.Errorf("hostport: unrecognised line %s: not a PORT, EPRT or LPRT command, "+
 		"a 227, 228 or 229 reply or its text, a bare argument or an address with port", quote(s))
+}
+
+// parseForm reads s with the parser of form f.
+func parseForm(f hostport.Form, s string) (result, error) {
+	switch f {
+	case hostport.FormPORT:
+		return hostPort(hostport.ParsePORT(s))
+	case hostport.FormPASV:
+		return hostPort(hostport.ParsePASV(s))
+	case hostport.FormEPRT:
+		return addrPort(hostport.ParseEPRT(s))
+	case hostport.FormLPRT:
+		return addrPort(hostport.ParseLPRT(s))
+	case hostport.FormLPSV:
+		return addrPort(hostport.ParseLPSV(s))
+	}
+	port, err := hostport.ParseEPSV(s)
+	if err != nil {
+		return result{}, err
+	}
+	return result{ap: netip.AddrPortFrom(netip.Addr{}, port), portOnly: true}, nil
 }
 
 func hostPort(hp hostport.HostPort, err error) (result, error) {
@@ -523,96 +534,31 @@ func forms(ap netip.AddrPort) []string {
 		hostport.FormatLPSV(ap))
 }
 
-// A lineKind is the form of a line, as far as kind can tell it.
-type lineKind int
-
-const (
-	kindUnknown  lineKind = iota
-	kindPORT              // PORT command
-	kindEPRT              // EPRT command or bare argument
-	kindLPRT              // LPRT command or bare argument
-	kindPASV              // 227 reply or its text
-	kindLPSV              // 228 reply or its text
-	kindEPSV              // 229 reply or its text
-	kindHostPort          // bare six numbers
-	kindAddr              // an address with port that does not parse
-)
-
-// kind tells which parser s is for, from its start; the parser then judges
-// the whole line.
-func kind(s string) lineKind {
-	// A verb: the first run of letters, in any case.
+// textForm tells the form of s, which starts with a word that ParseLine
+// does not take for a verb: the text of a reply without its code, as
+// "Entering Passive Mode (192,0,2,1,4,1).", or 0 for none. A word in
+// capitals is another command's verb, as in "PASV" or "USER anonymous", or a
+// misspelt one, as in "PORTS 10,2,0,2,4,31".
+func textForm(s string) hostport.Form {
 	v := 0
 	for v < len(s) && isLetter(s[v]) {
 		v++
 	}
-	if v == 4 {
-		switch strings.ToUpper(s[:4]) {
-		case "PORT":
-			return kindPORT
-		case "EPRT":
-			return kindEPRT
-		case "LPRT":
-			return kindLPRT
-		}
-	}
-	if v > 1 {
-		return textKind(s, v)
-	}
-
-	// A reply: a three-digit code and a space or '-'.
-	if len(s) >= 4 && (s[3] == ' ' || s[3] == '-') {
-		switch s[:3] {
-		case "227":
-			return kindPASV
-		case "228":
-			return kindLPSV
-		case "229":
-			return kindEPSV
-		}
-	}
-
-	switch {
-	case s == "":
-		return kindUnknown
-	case startsList(s):
-		// A bare list of numbers: a long host-port if it has the length
-		// its af announces, a host-port otherwise.
-		if isLongList(s) {
-			return kindLPRT
-		}
-		return kindHostPort
-	case isDigit(s[0]) && strings.ContainsAny(s, ".:") && !strings.ContainsAny(s, ", \t"):
-		return kindAddr // 192.0.2.1 or 192.0.2.1:70000
-	case s[0] == '[' && strings.IndexByte(s, ']') >= 0:
-		return kindAddr // [2001:db8::1] or [2001:db8::1]:70000
-	case len(s) >= 2 && '!' <= s[0] && s[0] <= '~' && !isDigit(s[0]) && isDigit(s[1]):
-		return kindEPRT // |1|132.235.1.2|6275|
-	}
-	return kindUnknown
-}
-
-// textKind tells the kind of s, which starts with a word of v letters that
-// is not PORT, EPRT or LPRT: the text of a reply without its code, as
-// "Entering Passive Mode (192,0,2,1,4,1).", or nothing. A word in capitals
-// is another command's verb, as in "PASV" or "USER anonymous", or a
-// misspelt one, as in "PORTS 10,2,0,2,4,31".
-func textKind(s string, v int) lineKind {
 	if strings.ToUpper(s[:v]) == s[:v] {
-		return kindUnknown
+		return 0
 	}
-	if looksLike("229", s) {
-		return kindEPSV
+	if looksLike(hostport.FormEPSV, s) {
+		return hostport.FormEPSV
 	}
-	for j := 0; j < len(s); j++ {
+	for j := v; j < len(s); j++ {
 		if isDigit(s[j]) && !isDigit(s[j-1]) && startsNumberList(s[j:]) {
 			if isLongList(s[j:]) {
-				return kindLPSV
+				return hostport.FormLPSV
 			}
-			return kindPASV
+			return hostport.FormPASV
 		}
 	}
-	return kindUnknown
+	return 0
 }
 
 // isLongList reports whether the list of numbers that s starts with has the

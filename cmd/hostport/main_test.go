@@ -218,7 +218,7 @@ func TestRun(t *testing.T) {
 		{name: "other reply with a list", args: []string{"200 Entering Passive Mode (192,0,2,1,4,1)"}, wantErr: `hostport: unrecognised line "200 Entering Passive Mode (192,0,2,1,4,1)"` + unrecognised + "\n", code: 1},
 		{name: "other reply", args: []string{"200 PORT command successful."}, wantErr: `hostport: unrecognised line "200 PORT command successful."` + unrecognised + "\n", code: 1},
 		{name: "longer verb", args: []string{"PORTS 10,2,0,2,4,31"}, wantErr: `hostport: unrecognised line "PORTS 10,2,0,2,4,31"` + unrecognised + "\n", code: 1},
-		{name: "reply code alone", args: []string{"227"}, wantErr: `hostport: unrecognised line "227"` + unrecognised + "\n", code: 1},
+		{name: "reply code alone", args: []string{"227"}, wantErr: `hostport.ParsePASV: parsing "227": no comma-separated numbers in the reply text at offset 3` + "\n", code: 1},
 		{name: "empty argument", args: []string{""}, wantErr: `hostport: unrecognised line ""` + unrecognised + "\n", code: 1},
 		{name: "address without port", args: []string{"192.0.2.1"}, wantErr: `hostport: parsing address "192.0.2.1": no port: want an address and port, such as 192.0.2.1:1025 or [2001:db8::1]:5282` + "\n", code: 1},
 		{
@@ -547,60 +547,58 @@ func TestRoundTrip(t *testing.T) {
 	rapid.Check(t, checkRoundTrip)
 }
 
-func TestKind(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want lineKind
-	}{
-		{"PORT 10,2,0,2,4,31", kindPORT},
-		{"Port", kindPORT},
-		{"EPRT |1|132.235.1.2|6275|", kindEPRT},
-		{"lprt 4,4,192,0,2,1,2,4,31", kindLPRT},
-		{"227 Entering Passive Mode (192,0,2,1,4,1).", kindPASV},
-		{"227-", kindPASV},
-		{"228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)", kindLPSV},
-		{"229 Entering Extended Passive Mode (|||6446|)", kindEPSV},
-		{"10,2,0,2,4,31", kindHostPort},
-		{"4,4,192,0,2,1", kindHostPort},
-		{"4,4,192,0,2,1,2,4", kindHostPort},    // 8 numbers: Parse says how many
-		{"6,4,192,0,2,1,2,4,31", kindHostPort}, // 9 numbers but not af 4
-		{"4,4,192,0,2,1,2,4,31", kindLPRT},     // 9 numbers, af 4
-		{"4,16,192,0,2,1,2,4,31", kindLPRT},    // af 4: ParseLPRT judges hal
-		{"04,4,192,0,2,1,2,4,31", kindLPRT},    // leading zeros are decimal
-		{"0,4,192,0,2,1,2,4,31", kindHostPort},
-		{"40,4,192,0,2,1,2,4,31", kindHostPort},
-		{"6,16," + strings.Repeat("0,", 16) + "2,0,21", kindLPRT},
-		{"|1|132.235.1.2|6275|", kindEPRT},
-		{"a1a132.235.1.2a6275a", kindEPRT},
-		{"[1[132.235.1.2[6275[", kindEPRT},
-		{"-1,2,3,4,5,6", kindEPRT},
-		{"192.0.2.1", kindAddr},
-		{"[2001:db8::1]", kindAddr},
-		{"[2001:db8::1]:65536", kindAddr},
-		{"", kindUnknown},
-		{"Entering Passive Mode (192,0,2,1,4,1).", kindPASV},
-		{"Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)", kindLPSV},
-		{"Entering Long Passive Mode (4,4,192,0,2,1,2,4)", kindPASV}, // ParsePASV says how many
-		{"Entering Extended Passive Mode (|||6446|)", kindEPSV},
-		{"Entering Passive Mode", kindUnknown},
-		{"USER anonymous", kindUnknown},
-		{"PORTS 10,2,0,2,4,31", kindUnknown},
-		{"EPSV 2", kindUnknown},
-		{"1055", kindUnknown},
-		{"227", kindUnknown},
-		{"200 PORT command successful.", kindUnknown},
-		{"200 Entering Passive Mode (192,0,2,1,4,1)", kindUnknown},
-		{"192.0.2.1,4,1", kindUnknown},
-		{"1,", kindHostPort},
-		{"1", kindUnknown},
-		{",1", kindEPRT}, // any delimiter
-		{"PASV", kindUnknown},
-		{"EPSV", kindUnknown},
-		{"PORTS", kindUnknown},
-		{"||", kindUnknown},
-		{" PORT 10,2,0,2,4,31", kindUnknown},
+// TestParseOther: the lines that ParseLine leaves to the CLI, bare
+// arguments, reply text and addresses, go to the right parser. want is the
+// address printed, or the Func of the parser's error, or "hostport" for the
+// CLI's own error.
+func TestParseOther(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"10,2,0,2,4,31", "10.2.0.2:1055"},
+		{"4,4,192,0,2,1", "4.4.192.0:513"},
+		{"4,4,192,0,2,1,2,4", "Parse"},    // 8 numbers: Parse says how many
+		{"6,4,192,0,2,1,2,4,31", "Parse"}, // 9 numbers but not af 4
+		{"4,4,192,0,2,1,2,4,31", "192.0.2.1:1055"},
+		{"4,16,192,0,2,1,2,4,31", "ParseLPRT"}, // af 4: ParseLPRT judges hal
+		{"04,4,192,0,2,1,2,4,31", "192.0.2.1:1055"},
+		{"0,4,192,0,2,1,2,4,31", "Parse"},
+		{"40,4,192,0,2,1,2,4,31", "Parse"},
+		{"6,16," + strings.Repeat("0,", 16) + "2,0,21", "[::]:21"},
+		{"1,", "Parse"},
+		{"|1|132.235.1.2|6275|", "132.235.1.2:6275"},
+		{"a1a132.235.1.2a6275a", "132.235.1.2:6275"},
+		{"[1[132.235.1.2[6275[", "132.235.1.2:6275"},
+		{"-1,2,3,4,5,6", "ParseEPRT"},
+		{",1", "ParseEPRT"}, // any delimiter
+		{"Entering Passive Mode (192,0,2,1,4,1).", "192.0.2.1:1025"},
+		{"Entering Long Passive Mode (4,4,192,0,2,1,2,4,1)", "192.0.2.1:1025"},
+		{"Entering Long Passive Mode (4,4,192,0,2,1,2,4)", "ParsePASV"}, // ParsePASV says how many
+		{"Entering Extended Passive Mode (|||6446|)", ":6446"},
+		{"Entering Passive Mode", "hostport"},
+		{"192.0.2.1", "hostport"},
+		{"[2001:db8::1]", "hostport"},
+		{"[2001:db8::1]:65536", "hostport"},
+		{"", "hostport"},
+		{"1055", "hostport"},
+		{"192.0.2.1,4,1", "hostport"},
+		{"||", "hostport"},
+		// ParseLine's lines.
+		{"227", "ParsePASV"},
+		{"Port", "ParsePORT"},
+		{"229-Entering Extended Passive Mode (|||6446|)", ":6446"},
+		{"USER anonymous", "hostport"},
+		{"PORTS 10,2,0,2,4,31", "hostport"},
+		{"PASV", "hostport"},
+		{"EPSV 2", "hostport"},
+		{"200 Entering Passive Mode (192,0,2,1,4,1)", "hostport"},
 	} {
-		assert.Equal(t, tc.want, kind(tc.in), "kind(%q)", tc.in)
+		var stdout, stderr bytes.Buffer
+		run([]string{"--", tc.in}, nil, &stdout, &stderr)
+		got := strings.TrimSuffix(stdout.String(), "\n")
+		if msg := stderr.String(); msg != "" {
+			got, _, _ = strings.Cut(msg, ":")
+			got = strings.TrimPrefix(got, "hostport.")
+		}
+		assert.Equal(t, tc.want, got, "%q: stdout %q, stderr %q", tc.in, stdout.String(), stderr.String())
 	}
 }
 
