@@ -216,6 +216,11 @@ var (
 	// option negotiations (IAC WILL, WONT, DO, DONT and an option) and
 	// IAC IP and IAC DM, which FTP clients send before ABOR.
 	ErrTelnet = errors.New("alg: unsupported Telnet command in line")
+	// ErrStrayAddress: a reply line that a client could read as a 227, 228
+	// or 229 reply, or a line of such a multi-line reply, that is not the
+	// final line answering the passive command sent: the session replaces
+	// it rather than let an address it did not check reach the client.
+	ErrStrayAddress = errors.New("alg: data address in a reply that answers no passive command")
 	// ErrEmptyCommand: the command line is empty.
 	ErrEmptyCommand = errors.New("alg: empty command line")
 	// ErrEPSVAll: a data-setup command other than EPSV after EPSV ALL

@@ -243,7 +243,7 @@ var genExchange = rapid.Custom(func(t *rapid.T) exchange {
 		return exchange{"LPSV\r\n", "228 Entering Long Passive Mode (" + long + ")\r\n", true}
 	default:
 		return exchange{rapid.SampledFrom(ordinaryCommands).Draw(t, "command"),
-			rapid.SampledFrom([]string{"200 ok.\r\n", "250-a\r\n 227 (1,2,3,4,5,6)\r\n250 b\r\n"}).Draw(t, "reply"), false}
+			rapid.SampledFrom([]string{"200 ok.\r\n", "250-a\r\n 250 (1,2,3,4,5,6)\r\n250 b\r\n"}).Draw(t, "reply"), false}
 	}
 })
 

@@ -154,15 +154,125 @@ func writeAll(w io.Writer, bufs ...[]byte) error {
 	return nil
 }
 
-// telnetPrefix returns the length of the Telnet option negotiations (IAC
-// WILL, WONT, DO or DONT and an option) at the start of a reply line, which a
-// server such as ProFTPD writes in answer to those the client sent.
+// telnetPrefix returns the length of the Telnet commands at the start of a
+// reply line: the option negotiations (IAC WILL, WONT, DO or DONT and an
+// option) that a server such as ProFTPD writes in answer to those the client
+// sent, and any other IAC and command byte, which clients such as tnftp skip
+// before the code. IAC IAC is a data byte and ends the prefix.
 func telnetPrefix(b []byte) int {
 	k := 0
-	for k+2 < len(b) && b[k] == iac && b[k+1] >= will && b[k+1] <= dont {
-		k += 3
+	for k+1 < len(b) && b[k] == iac && b[k+1] != iac {
+		if b[k+1] >= will && b[k+1] <= dont {
+			if k+2 >= len(b) {
+				break
+			}
+			k++
+		}
+		k += 2
 	}
 	return k
+}
+
+// looseCode returns the reply code that the most lenient client could read
+// at the start of b, or 0: the first three digits after any Telnet commands
+// and any bytes that are neither ASCII letters nor digits (spaces, tabs,
+// punctuation, control and non-ASCII bytes), if no fourth digit follows.
+// "227 (…)", " 227 (…)", "\xff\xf1227 (…)", "227(…)" and "*227-" all have
+// the code 227; "Welcome 227" and "2270" have none.
+func looseCode(b []byte) int {
+	i := 0
+	for i < len(b) {
+		c := b[i]
+		switch {
+		case c == iac && i+2 < len(b) && b[i+1] >= will && b[i+1] <= dont:
+			i += 3
+		case c == iac && i+1 < len(b):
+			i += 2
+		case isDigit(c) || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+			if i+3 > len(b) || !isDigit(b[i+1]) || !isDigit(b[i+2]) || i+3 < len(b) && isDigit(b[i+3]) {
+				return 0
+			}
+			return int(c-'0')*100 + int(b[i+1]-'0')*10 + int(b[i+2]-'0')
+		default:
+			i++
+		}
+	}
+	return 0
+}
+
+// isAddrCode reports whether code is that of a reply that carries a data
+// address: 227, 228 or 229.
+func isAddrCode(code int) bool { return code == 227 || code == 228 || code == 229 }
+
+// isCtl reports whether c is one of the bytes that end a line for some
+// client: CR, LF and NUL.
+func isCtl(c byte) bool { return c == '\r' || c == '\n' || c == 0 }
+
+// pieces calls f with each piece of b that a client that ends lines at a
+// bare CR, a bare LF or NUL could read as a line, the first one included,
+// and reports whether f returned true for one.
+func pieces(b []byte, f func(piece []byte) bool) bool {
+	if f(b) {
+		return true
+	}
+	for i, c := range b {
+		if isCtl(c) && f(b[i+1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// addrPiece reports whether a piece of a line could be read as a reply line
+// with an address code.
+func addrPiece(piece []byte) bool { return isAddrCode(looseCode(piece)) }
+
+// finalPiece reports whether a piece of a line could be read as the final
+// line of a reply: three digits not followed by '-'.
+func finalPiece(piece []byte) bool {
+	return len(piece) >= 3 && isDigit(piece[0]) && isDigit(piece[1]) && isDigit(piece[2]) &&
+		(len(piece) == 3 || piece[3] != '-' && !isDigit(piece[3]))
+}
+
+// endsInside reports whether some client could read the end of a reply
+// inside the bad line b (one with a bare CR, bare LF or NUL): a piece after
+// one of those that starts with a final reply code.
+func endsInside(b []byte) bool {
+	for i, c := range b {
+		if isCtl(c) && finalPiece(b[i+1:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// longEnds is endsInside for a piece of an over-long line: it also reports
+// true for a CR, LF or NUL too close to the end of a piece that is not the
+// last for the code after it to be seen.
+func longEnds(piece []byte, last bool) bool {
+	for i, c := range piece {
+		if !isCtl(c) {
+			continue
+		}
+		if rest := piece[i+1:]; finalPiece(rest) || !last && len(rest) < 4 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasCtl reports whether b holds a CR, LF or NUL, not counting the CRLF that
+// ends b if last.
+func hasCtl(b []byte, last bool) bool {
+	if last && len(b) >= 2 && b[len(b)-2] == '\r' && b[len(b)-1] == '\n' {
+		b = b[:len(b)-2]
+	}
+	for _, c := range b {
+		if isCtl(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // replyPrefix returns the code of a reply line b and the byte after it: ' '
@@ -214,28 +324,17 @@ func (s *Session) popFinal(info *lineInfo) {
 
 // reply handles one line from the server, which starts at offset o of the
 // framer's buffer. It is called with s.mu held.
+//
+// No text that a client could read as a data address reaches the client
+// unless the session rewrote it: a line whose code, read as leniently as any
+// client reads it (looseCode), is 227, 228 or 229, and every line of a
+// multi-line reply with such a code, is replaced, unless it is the final line
+// that answers the passive command sent, which is rewritten.
 func (s *Session) reply(o int, line Line) error {
 	p := &s.rp
 	b := line.Bytes
 	if p.inLong {
-		// A later piece of an over-long line.
-		last := line.Flags&More == 0
-		if s.cfg.PassBadReplies {
-			if err := p.pass(s, o, len(b)); err != nil {
-				return err
-			}
-		}
-		if !last {
-			return nil
-		}
-		p.inLong = false
-		s.srvMid = p.multi != 0
-		if !s.cfg.PassBadReplies {
-			if err := s.replaceReply(b, p.long, ErrLineTooLong); err != nil {
-				return err
-			}
-		}
-		return s.afterReply()
+		return s.longPiece(o, line)
 	}
 
 	k := telnetPrefix(b)
@@ -251,45 +350,125 @@ func (s *Session) reply(o int, line Line) error {
 	case p.multi != 0:
 		if code == p.multi && sep == ' ' {
 			info.final = true
-			p.multi = 0
 		} else {
 			info.sep = 0 // text inside a multi-line reply
 		}
-	case sep == '-':
-		p.multi = code
 	case sep == ' ':
 		info.final = true
 	}
-	if info.final {
-		s.popFinal(&info)
+	inAddr := isAddrCode(p.multi) || p.multi == 0 && sep == '-' && isAddrCode(code)
+	info.addr = inAddr && !info.final || isAddrCode(looseCode(b))
+
+	if line.Flags&More != 0 {
+		// The first piece of an over-long line: the rest of the line is
+		// handled when its last piece comes.
+		p.inLong, p.long = true, info
+		p.longDrop = !s.cfg.PassBadReplies || info.addr
+		p.longCut = false
+		p.longCtl = longEnds(b, false)
+		s.srvMid = true
+		if !p.longDrop {
+			return p.pass(s, o, len(b))
+		}
+		return nil
 	}
 
-	if line.Flags != 0 {
-		if line.Flags&More != 0 {
-			p.inLong = true
-			p.long = info
-			s.srvMid = true
-			if s.cfg.PassBadReplies {
-				return p.pass(s, o, len(b))
-			}
-			return nil
+	bad := line.Flags != 0
+	if bad && !info.final && (p.multi != 0 || sep == '-') && endsInside(b) {
+		// A client that ends lines at a bare CR, bare LF or NUL reads
+		// the end of the reply in this line: so does the session, lest
+		// it wait for an end that the client has seen.
+		info.final, info.sep = true, ' '
+		if p.multi != 0 {
+			info.code = p.multi
 		}
-		if s.cfg.PassBadReplies {
+	}
+	s.endLine(&info)
+
+	switch {
+	case bad:
+		if s.cfg.PassBadReplies && !info.matched && !info.addr && !pieces(b, addrPiece) {
 			if err := p.pass(s, o, len(b)); err != nil {
 				return err
 			}
 		} else if err := s.replaceReply(b, info, ErrBadLine); err != nil {
 			return err
 		}
-		return s.afterReply()
-	}
-
-	if info.matched {
+	case info.matched:
 		if err := s.rewriteReply(b, k, info); err != nil {
 			return err
 		}
-	} else if err := p.pass(s, o, len(b)); err != nil {
-		return err
+	case info.addr:
+		if err := s.replaceReply(b, info, ErrStrayAddress); err != nil {
+			return err
+		}
+	default:
+		if err := p.pass(s, o, len(b)); err != nil {
+			return err
+		}
+	}
+	return s.afterReply()
+}
+
+// endLine records the end of a reply line described by info: the state of a
+// multi-line reply, and for a final line the command it answers.
+func (s *Session) endLine(info *lineInfo) {
+	p := &s.rp
+	switch {
+	case info.final:
+		p.multi = 0
+		s.popFinal(info)
+	case p.multi == 0 && info.sep == '-':
+		p.multi = info.code
+	}
+}
+
+// longPiece handles a later piece of an over-long reply line. Unless the
+// line is passed (Config.PassBadReplies, and its first piece carries no
+// address code), the line is replaced when its last piece comes. A line
+// that is passed is cut at the first piece that holds a CR, LF or NUL, which
+// some client could read as the start of a new line.
+func (s *Session) longPiece(o int, line Line) error {
+	p := &s.rp
+	b := line.Bytes
+	last := line.Flags&More == 0
+	ctl := hasCtl(b, last)
+	p.longCtl = p.longCtl || longEnds(b, last)
+	if !p.longDrop && ctl {
+		p.longDrop, p.longCut = true, true
+	}
+	if !p.longDrop {
+		if err := p.pass(s, o, len(b)); err != nil {
+			return err
+		}
+	}
+	if !last {
+		return nil
+	}
+	p.inLong = false
+	info := p.long
+	if p.longCtl && !info.final && (p.multi != 0 || info.sep == '-') {
+		// As for a short line with a bare CR, LF or NUL (endsInside).
+		info.final, info.sep = true, ' '
+		if p.multi != 0 {
+			info.code = p.multi
+		}
+	}
+	s.endLine(&info)
+	switch {
+	case p.longCut:
+		s.srvBusy = true
+		s.mu.Unlock()
+		s.refuse(ServerToClient, b, ErrBadLine)
+		s.mu.Lock()
+		p.out = append(p.out[:0], " [rest of the line removed by the proxy]\r\n"...)
+		if err := s.flushReplies(p.out); err != nil {
+			return err
+		}
+	case p.longDrop:
+		if err := s.replaceReply(b, info, ErrLineTooLong); err != nil {
+			return err
+		}
 	}
 	return s.afterReply()
 }
@@ -322,8 +501,11 @@ func (s *Session) replaceReply(b []byte, info lineInfo, reason error) error {
 	s.refuse(ServerToClient, b, reason)
 	s.mu.Lock()
 	what := "bare CR, bare LF or NUL in the line."
-	if reason == ErrLineTooLong {
+	switch reason {
+	case ErrLineTooLong:
 		what = "line too long."
+	case ErrStrayAddress:
+		what = "not the answer to a passive command."
 	}
 	out := p.out[:0]
 	switch {

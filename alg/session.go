@@ -130,6 +130,11 @@ type replyPump struct {
 	multi   int    // the code of the multi-line reply in progress, or 0
 	inLong  bool   // inside an over-long line
 	long    lineInfo
+	// Of the over-long line in progress: longDrop, its pieces are not
+	// passed on (any more); longCut, some were, and then one held a CR, LF
+	// or NUL; longCtl, some client could read the end of the reply in it
+	// (longEnds).
+	longDrop, longCut, longCtl bool
 }
 
 // lineInfo is what the session makes of a reply line (or of the first piece
@@ -138,6 +143,7 @@ type lineInfo struct {
 	code    int
 	sep     byte // ' ' or '-' after the code, or 0 for text
 	final   bool // a final reply line
+	addr    bool // it could be read as carrying a data address (see reply)
 	matched bool // it answers the passive command sent, of form sent
 	sent    Form
 	asked   Form
