@@ -896,11 +896,15 @@ func (ss *session) transfer(what string, write func(io.Writer) error) (quit bool
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- ss.sendData(ctx, what, write) }()
-	// abort stops the transfer and waits for it.
-	abort := func(why string) {
+	// abort stops the transfer and waits for it; it reports whether the
+	// transfer had ended in full before.
+	abort := func(why string) (complete bool) {
 		cancel()
-		<-done
+		if err := <-done; err == nil {
+			return true
+		}
 		ss.logf("transfer of %s aborted: %s", what, why)
+		return false
 	}
 	for {
 		lines := ss.lines
@@ -932,12 +936,18 @@ func (ss *session) transfer(what string, write func(io.Writer) error) (quit bool
 			switch verb {
 			case "ABOR", "QUIT":
 				ss.parse(l.line)
-				abort(verb)
-				if err := ss.reply(426, "Connection closed; transfer aborted."); err != nil {
+				code, text := 426, "Connection closed; transfer aborted."
+				if abort(verb) {
+					code, text = 226, "Transfer complete." // ABOR came too late
+				}
+				if err := ss.reply(code, text); err != nil {
 					return true, err
 				}
 				if verb == "QUIT" {
 					return true, ss.reply(221, "Goodbye.")
+				}
+				if code == 226 {
+					return false, ss.reply(225, "No transfer to ABOR.")
 				}
 				return false, ss.reply(226, "Abort successful.")
 			}
