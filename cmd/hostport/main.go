@@ -12,6 +12,7 @@ Usage:
 	hostport [-form FORM] [LINE | ADDR]...
 	hostport annotate [FILE]...
 	hostport trace [-json] FILE
+	hostport probe [flags] ftp://[user[:password]@]host[:port]/[path]
 	hostport help [COMMAND]
 
 Each argument is a LINE or an ADDR. With no arguments, hostport reads them
@@ -72,8 +73,9 @@ A line of standard input longer than 1 MiB is an error too.
 The annotate subcommand copies a log or a trace, adding to each line that
 carries a data address a comment with the address it decodes to; the trace
 subcommand reads a pcap or pcapng capture and reports each data-channel
-negotiation of the FTP control connections in it. "hostport help annotate"
-and "hostport help trace" describe them.
+negotiation of the FTP control connections in it; the probe subcommand
+tests a live FTP server's data modes and says what to fix. "hostport help
+annotate", "hostport help trace" and "hostport help probe" describe them.
 
 The flags are:
 
@@ -124,6 +126,7 @@ const maxLine = 1 << 20
 const usageText = `usage: hostport [-form FORM] [LINE | ADDR]...
        hostport annotate [FILE]...
        hostport trace [-json] FILE
+       hostport probe [flags] ftp://[user[:password]@]host[:port]/[path]
        hostport help [COMMAND]
 
 Prints the address each FTP line carries (PORT, EPRT or LPRT command, 227,
@@ -141,6 +144,7 @@ Flags may come anywhere; after --, every argument is a LINE or ADDR.
 commands:
   annotate	append the address to each line of a log that carries one
   trace		report the data-channel negotiations in a capture
+  probe		test an FTP server's data modes live and say what to fix
   help		print the usage of a command
 `
 
@@ -154,6 +158,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runAnnotate(args[1:], stdin, stdout, stderr)
 		case "trace":
 			return runTrace(args[1:], stdin, stdout, stderr)
+		case "probe":
+			return runProbe(args[1:], stdin, stdout, stderr)
 		case "help":
 			return runHelp(args[1:], stdout, stderr)
 		}
@@ -221,9 +227,11 @@ func runHelp(args []string, stdout, stderr io.Writer) int {
 			text = annotateUsage
 		case "trace":
 			text = traceUsage
+		case "probe":
+			text = probeUsage
 		case "help":
 		default:
-			fmt.Fprintf(stderr, "hostport help: unknown command %s: want annotate, trace or help\n", quote(args[0]))
+			fmt.Fprintf(stderr, "hostport help: unknown command %s: want annotate, trace, probe or help\n", quote(args[0]))
 			return exitUsage
 		}
 	}

@@ -331,10 +331,12 @@ func TestRunFlags(t *testing.T) {
 		{name: "help help", args: []string{"help", "help"}, wantOut: usageText},
 		{name: "help annotate", args: []string{"help", "annotate"}, wantOut: annotateUsage},
 		{name: "help trace", args: []string{"help", "trace"}, wantOut: traceUsage},
+		{name: "help probe", args: []string{"help", "probe"}, wantOut: probeUsage},
+		{name: "probe help", args: []string{"probe", "-h"}, wantOut: probeUsage},
 		{
 			name:    "help of an unknown command",
 			args:    []string{"help", "convert"},
-			wantErr: `hostport help: unknown command "convert": want annotate, trace or help` + "\n",
+			wantErr: `hostport help: unknown command "convert": want annotate, trace, probe or help` + "\n",
 			code:    2,
 		},
 		{name: "help of two commands", args: []string{"help", "annotate", "trace"}, wantErr: "usage: hostport help [COMMAND]\n", code: 2},
