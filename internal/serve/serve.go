@@ -42,10 +42,16 @@ type Config struct {
 	// before Serve closes it: typically "421 " + reason + "\r\n". The
 	// reason is one of [ReasonTotal] and [ReasonPerAddr]. Busy runs in a
 	// goroutine of its own with a deadline of [BusyTimeout] already set on
-	// c (for reads and writes); it must not close c. If Busy is nil, the
-	// connection is closed without a word.
+	// c (for reads and writes); it must not close c. If Busy is nil, or
+	// [MaxRefusing] refusals are already being written, the connection is
+	// closed without a word.
 	Busy func(c net.Conn, reason string)
 }
+
+// MaxRefusing bounds the refusals that [Config.Busy] writes at once, so
+// that a flood over the caps holds few descriptors: a connection refused
+// beyond them is closed at once, without a reply.
+const MaxRefusing = 64
 
 // The reasons given to [Config.Busy], the wording of vsftpd's 421 replies.
 const (
@@ -114,6 +120,7 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(ctx con
 	defer ln.Close()
 
 	lim := limiter{max: cfg.MaxSessions, maxPer: cfg.MaxPerAddr, per: map[string]int{}}
+	refusing := make(chan struct{}, MaxRefusing) // a token per Busy running
 	// freed holds a token when a connection has been closed since the
 	// last look: a wait after EMFILE can end at once.
 	freed := make(chan struct{}, 1)
@@ -154,15 +161,24 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(ctx con
 		key := addrKey(c.RemoteAddr())
 		if reason := lim.acquire(key); reason != "" {
 			cfg.logf("refused %v: %s (%s)", c.RemoteAddr(), reason, lim.String(key))
+			if cfg.Busy == nil {
+				c.Close()
+				continue
+			}
+			select {
+			case refusing <- struct{}{}:
+			default:
+				c.Close() // too many refusals under way
+				continue
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
+				defer func() { <-refusing }()
 				defer free()
 				defer c.Close()
-				if cfg.Busy != nil {
-					c.SetDeadline(time.Now().Add(BusyTimeout))
-					cfg.Busy(c, reason)
-				}
+				c.SetDeadline(time.Now().Add(BusyTimeout))
+				cfg.Busy(c, reason)
 			}()
 			continue
 		}

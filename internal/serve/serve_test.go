@@ -627,3 +627,33 @@ func TestBackoffEndsWhenSessionEnds(t *testing.T) {
 	require.Greater(t, len(ln.times), n)
 	assert.Less(t, ln.times[n].Sub(freed), 300*time.Millisecond, "the accept after the session ended")
 }
+
+// TestMaxRefusing: while MaxRefusing refusals are being written, a
+// connection over a cap is closed at once, without Busy.
+func TestMaxRefusing(t *testing.T) {
+	h := &held{}
+	release := make(chan struct{})
+	var mu sync.Mutex
+	busy := 0
+	slowBusy := func(c net.Conn, reason string) {
+		mu.Lock()
+		busy++
+		mu.Unlock()
+		io.WriteString(c, "421 "+reason+"\r\n")
+		<-release
+	}
+	addr := start(t, "127.0.0.1:0", serve.Config{MaxSessions: 1, Busy: slowBusy}, h.handle)
+	defer close(release)
+	_, line := greet(t, "", addr)
+	require.Equal(t, "220 1", line)
+	for range serve.MaxRefusing {
+		_, line := greet(t, "", addr)
+		require.Equal(t, "421 "+serve.ReasonTotal, line)
+	}
+	c, line := greet(t, "", addr)
+	assert.Empty(t, line, "closed without a word")
+	closed(t, c)
+	mu.Lock()
+	assert.Equal(t, serve.MaxRefusing, busy)
+	mu.Unlock()
+}
