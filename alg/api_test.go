@@ -2,11 +2,13 @@ package alg_test
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/ftpkit/hostport"
 	"github.com/ftpkit/hostport/alg"
@@ -78,9 +80,12 @@ func TestVetoCodes(t *testing.T) {
 		want string
 	}{
 		{"privileged port (RFC 2577): 504", policy, "PORT 10,0,0,5,0,25\r\n",
-			"504 Illegal PORT command.\r\n"},
-		{"bounce: 500", policy, "EPRT |1|198.51.100.7|1025|\r\n", "500 Illegal EPRT command.\r\n"},
-		{"unusable address: 501", policy, "LPRT 4,4,0,0,0,0,2,4,1\r\n", "501 Illegal LPRT command.\r\n"},
+			"504 PORT refused: privileged port.\r\n"},
+		{"bounce: 500", policy, "EPRT |1|198.51.100.7|1025|\r\n", "500 EPRT refused: address is not the client's.\r\n"},
+		{"unusable address: 501", policy, "LPRT 4,4,0,0,0,0,2,4,1\r\n", "501 LPRT refused: unusable address.\r\n"},
+		{"wrapped policy error: the same short reason", func(ev alg.Event) (alg.Rewrite, error) {
+			return alg.Rewrite{}, fmt.Errorf("hook: %w", (hostport.ActivePolicy{}).Check(client, ev.Addr))
+		}, "PORT 198,51,100,7,4,1\r\n", "500 PORT refused: address is not the client's.\r\n"},
 		{"error with a ReplyCode method", func(alg.Event) (alg.Rewrite, error) { return alg.Rewrite{}, replyCoder{} },
 			"PORT 10,0,0,5,4,1\r\n", "534 Illegal PORT command.\r\n"},
 		{"Veto with a code out of range: default", func(alg.Event) (alg.Rewrite, error) {
@@ -152,4 +157,25 @@ func TestServerNotFTP(t *testing.T) {
 		wantRefuse: []error{alg.ErrNotFTP},
 	})
 	assert.Len(t, h.refusals(), 1)
+}
+
+// TestRefusalTextForLog: the client gets a short reason, the log the whole
+// error.
+func TestRefusalTextForLog(t *testing.T) {
+	client := netip.MustParseAddr("10.0.0.5")
+	var logged error
+	cfg := alg.Config{
+		Hook: func(ev alg.Event) (alg.Rewrite, error) {
+			return alg.Rewrite{}, (hostport.ActivePolicy{}).Check(client, ev.Addr)
+		},
+		OnRefuse: func(_ alg.Dir, _ []byte, err error) { logged = err },
+	}
+	var toClient, toServer strings.Builder
+	s := alg.NewSession(&toClient, &toServer, cfg)
+	require.NoError(t, s.CopyReplies(strings.NewReader("220 ready\r\n")))
+	require.NoError(t, s.CopyCommands(strings.NewReader("USER a\r\nPORT 127,0,0,1,227,27\r\n")))
+	assert.Equal(t, "220 ready\r\n500 PORT refused: address is not the client's.\r\n", toClient.String())
+	assert.NotContains(t, toClient.String(), "hostport.")
+	require.ErrorIs(t, logged, hostport.ErrForeignAddress)
+	assert.Contains(t, logged.Error(), "127.0.0.1")
 }

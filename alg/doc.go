@@ -42,16 +42,45 @@
 //
 // # Recognition
 //
-// A command is recognised only at the start of a line from the client, its
-// verb in any case; a reply only at the start of a line from the server,
-// and only a final line ("227 ", not "227-", nor a line inside a multi-line
-// reply). The session keeps the commands sent in a queue and matches each
-// final reply (not the 1xx preliminary ones) to the oldest, so a 227 is
-// rewritten only if it answers a PASV (or vsftpd's alias P@SW), a 229 an
-// EPSV and a 228 an LPSV; an unsolicited or misplaced 227 passes unchanged,
-// creating nothing. Clients that pipeline commands are followed, and the
-// replies to the commands the session refuses are sent in their turn, so
-// that a pipelining client sees its replies in order.
+// A command is recognised only at the start of a line from the client. Its
+// verb is read as the most lenient of the servers that the tests model
+// (vsftpd, ProFTPD, Pure-FTPd, pyftpdlib and GNU inetutils ftpd) reads it,
+// so that no line that one of them takes for a data-setup command passes as
+// an ordinary one: blanks (space, tab, VT, FF) before the verb are skipped,
+// the verb ends at any of them (ProFTPD reads "PORT\v…" as PORT), it is read
+// in any case, and the non-ASCII letters that Python upper-cases to ASCII
+// are folded (pyftpdlib reads "PAſV" as PASV). A passive or AUTH command in
+// such an odd shape reaches the server in the one form that every server
+// reads ("PASV\v" becomes "PASV"); a PORT, EPRT or LPRT is regenerated
+// whole as ever if one space follows its verb, and refused with 501 by the
+// parsers otherwise ("PORT\v…"). Other bytes
+// after a verb make an unknown verb for every server ("PORT,1,2,3,4,5,6")
+// and such lines pass.
+//
+// A reply is recognised only at the start of a line from the server, after
+// any Telnet commands, and only a final line ("227 ", not "227-", nor a line
+// inside a multi-line reply) answers a command. The session keeps the
+// commands sent in a queue and matches each final reply (not the 1xx
+// preliminary ones) to the oldest, so a 227 is rewritten only if it answers a
+// PASV (or vsftpd's alias P@SW), a 229 an EPSV and a 228 an LPSV. Clients
+// that pipeline commands are followed, and the replies to the commands the
+// session refuses are sent in their turn, so that a pipelining client sees
+// its replies in order.
+//
+// No reply text that a client could read as a data address reaches the
+// client unless the session rewrote it. Clients differ in what they take for
+// a reply: curl ends a reply at any line that starts with a code and a
+// space, ftplib takes the first address anywhere in a 227 reply, tnftp skips
+// Telnet commands before the code. So a line whose code, read as leniently as
+// any client reads it — after Telnet commands and any bytes that are neither
+// letters nor digits: " 227 (", "\xff\xf1227 (", "227(" — is 227, 228 or 229
+// is replaced by a line that carries no address, unless it is the final line
+// that answers the passive command sent; so is every line of a multi-line
+// 227, 228 or 229 reply but that final one. The replacement keeps the line's
+// place: a first line stays a first line ("227-Reply refused by the proxy:
+// …"), a text line a text line, a final line a final line, so that no client
+// is left waiting for the end of a reply. Config.OnRefuse is given
+// [ErrStrayAddress].
 //
 // Commands are read as ProFTPD's Telnet layer reads them (RFC 854): IAC IAC
 // is one 0xFF byte, and IAC WILL, WONT, DO or DONT with their option and
@@ -59,9 +88,7 @@
 // "\xff\xf4\xff\xf2PORT" too. Any other Telnet sequence (IAC SB, IAC NOP, an
 // IAC at the end of the line) is refused, since servers disagree on it. The
 // data-setup commands so found are regenerated without the Telnet bytes;
-// every other command is passed on byte for byte, Telnet bytes included. A
-// server's answers to option negotiation (IAC DONT x before a reply) do not
-// hide the reply code.
+// every other command is passed on byte for byte, Telnet bytes included.
 //
 // A session that does not start as FTP — the client's first line is not a
 // known FTP command, as when a browser is made to POST to port 21, or the
@@ -102,6 +129,9 @@
 // reply: 500 for a bad line (bare CR, LF or NUL, too long, Telnet, empty),
 // 501 after EPSV ALL or for an argument that does not parse, and for a hook's
 // veto the code of its error ([Veto], [hostport.ReplyCode]), 500 by default.
+// The text is a short protocol reason ("500 PORT refused: address is not the
+// client's." for an error of [hostport.ActivePolicy.Check], or the Veto's
+// text), never the error's own text, which is for the log.
 // A refused reply becomes a 425 reply, or the code of the hook's error.
 // Config.OnRefuse is told of each refusal with its reason, so that a proxy
 // can log the address and the decision.
@@ -116,7 +146,10 @@
 // a refused EPSV with PASV as RFC 6384 allows; Config.PassiveAs translates
 // every passive command instead.
 //
-// Each direction holds about three buffers of the line cap. Passing lines
+// The session holds no more than one line per direction: a multi-line reply
+// of any length, or an endless line, is handled a line or a piece at a time.
+// Each direction holds about three buffers of the line cap (four for
+// commands). Passing lines
 // through allocates nothing, nor does rewriting one (beyond what the hook
 // does), and passing a control stream through costs less than twice what
 // bufio.Scanner takes to split it into lines (BenchmarkPassThrough).

@@ -46,7 +46,7 @@ func Example() {
 	// PASV
 	// to the client:
 	// 220 FTP server ready.
-	// 504 Illegal PORT command.
+	// 504 PORT refused: privileged port.
 	// 331 Password required.
 	// 200 PORT command successful.
 	// 227 Entering Passive Mode (192,0,2,1,195,80).

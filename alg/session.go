@@ -53,7 +53,10 @@ type Config struct {
 
 	// PassBadReplies makes the session pass on reply lines that it cannot
 	// inspect — longer than the cap, with a bare CR, bare LF or NUL, or cut
-	// off by the end of the stream — unchanged. Without it, such a line is
+	// off by the end of the stream — unchanged, except those that a client
+	// could read as carrying a data address (a 227, 228 or 229 code in any
+	// piece of the line, or a line of such a reply), which are replaced; an
+	// over-long line passed on is cut at its first CR, LF or NUL. Without it, such a line is
 	// replaced whole by a line with the same reply code (or, in the place of
 	// a 227, 229 or 228 the session was waiting for, by a 425 reply) that
 	// says that it was refused, so that no client can read an address from
@@ -62,7 +65,7 @@ type Config struct {
 
 	// OnRefuse, if not nil, is called for each line that the session
 	// refuses or replaces, with the reason: ErrLineTooLong, ErrBadLine,
-	// ErrTelnet, ErrEmptyCommand, ErrEPSVAll, ErrNotFTP, a
+	// ErrTelnet, ErrEmptyCommand, ErrEPSVAll, ErrNotFTP, ErrStrayAddress, a
 	// *hostport.ParseError for a data-setup line that does not parse, or
 	// the hook's error. line is the line as received (for an over-long
 	// line, its last piece) and is valid only during the call. It is called
@@ -639,6 +642,26 @@ func epsvAllText(f Form) string {
 	}
 }
 
+// refusedText is the default text of the reply to a command that a hook
+// vetoed with err: a short reason for the errors of
+// hostport.ActivePolicy.Check, in the precedence of hostport.ReplyCode, and
+// illegalText otherwise. The error's own text, which names Go functions
+// and addresses, is for the log (OnRefuse), not for the client.
+func refusedText(f Form, err error) string {
+	var why string
+	switch {
+	case errors.Is(err, hostport.ErrPrivilegedPort):
+		why = " refused: privileged port."
+	case errors.Is(err, hostport.ErrForeignAddress):
+		why = " refused: address is not the client's."
+	case errors.Is(err, hostport.ErrUnusableAddress):
+		why = " refused: unusable address."
+	default:
+		return illegalText(f)
+	}
+	return f.String() + why
+}
+
 // illegalText is the default text of the reply to a vetoed command.
 func illegalText(f Form) string {
 	switch f {
@@ -687,7 +710,7 @@ func (s *Session) dataCommand(b, cmd []byte, f Form) error {
 		rw, err = s.cfg.Hook(ev)
 		if err != nil {
 			s.refuse(ClientToServer, b, err)
-			return s.localReply(vetoCode(err, 500, 400), vetoText(err, illegalText(f)))
+			return s.localReply(vetoCode(err, 500, 400), vetoText(err, refusedText(f, err)))
 		}
 	}
 	out, ok := appendCommand(p.out[:0], ev, rw)
