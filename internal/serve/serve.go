@@ -42,16 +42,23 @@ type Config struct {
 	// before Serve closes it: typically "421 " + reason + "\r\n". The
 	// reason is one of [ReasonTotal] and [ReasonPerAddr]. Busy runs in a
 	// goroutine of its own with a deadline of [BusyTimeout] already set on
-	// c (for reads and writes); it must not close c. If Busy is nil, or
-	// [MaxRefusing] refusals are already being written, the connection is
-	// closed without a word.
+	// c (for reads and writes); it must not close c. If Busy is nil, the
+	// connection is closed without a word.
+	//
+	// While [MaxRefusing] refusals are being written, Busy runs in the
+	// accept loop itself, with a deadline of [BusyTimeoutInline]: a flood
+	// over the caps then slows accepting down instead of holding more
+	// descriptors.
 	Busy func(c net.Conn, reason string)
 }
 
-// MaxRefusing bounds the refusals that [Config.Busy] writes at once, so
-// that a flood over the caps holds few descriptors: a connection refused
-// beyond them is closed at once, without a reply.
+// MaxRefusing bounds the refusals that [Config.Busy] writes at once in
+// goroutines of their own.
 const MaxRefusing = 64
+
+// BusyTimeoutInline is the deadline set on a connection before
+// [Config.Busy] is called in the accept loop.
+const BusyTimeoutInline = 100 * time.Millisecond
 
 // The reasons given to [Config.Busy], the wording of vsftpd's 421 replies.
 const (
@@ -168,7 +175,9 @@ func Serve(ctx context.Context, ln net.Listener, cfg Config, handle func(ctx con
 			select {
 			case refusing <- struct{}{}:
 			default:
-				c.Close() // too many refusals under way
+				c.SetDeadline(time.Now().Add(BusyTimeoutInline))
+				cfg.Busy(c, reason)
+				c.Close()
 				continue
 			}
 			wg.Add(1)

@@ -628,32 +628,39 @@ func TestBackoffEndsWhenSessionEnds(t *testing.T) {
 	assert.Less(t, ln.times[n].Sub(freed), 300*time.Millisecond, "the accept after the session ended")
 }
 
-// TestMaxRefusing: while MaxRefusing refusals are being written, a
-// connection over a cap is closed at once, without Busy.
+// TestMaxRefusing: while MaxRefusing refusals are being written, the
+// next is written in the accept loop, with the shorter deadline.
 func TestMaxRefusing(t *testing.T) {
 	h := &held{}
-	release := make(chan struct{})
 	var mu sync.Mutex
-	busy := 0
+	var waits []time.Duration // how long each Busy waited for the client
 	slowBusy := func(c net.Conn, reason string) {
-		mu.Lock()
-		busy++
-		mu.Unlock()
 		io.WriteString(c, "421 "+reason+"\r\n")
-		<-release
+		start := time.Now()
+		c.Read(make([]byte, 1)) // the client never writes: until the deadline
+		mu.Lock()
+		waits = append(waits, time.Since(start))
+		mu.Unlock()
 	}
 	addr := start(t, "127.0.0.1:0", serve.Config{MaxSessions: 1, Busy: slowBusy}, h.handle)
-	defer close(release)
 	_, line := greet(t, "", addr)
 	require.Equal(t, "220 1", line)
-	for range serve.MaxRefusing {
+	begin := time.Now()
+	for range serve.MaxRefusing + 1 {
 		_, line := greet(t, "", addr)
 		require.Equal(t, "421 "+serve.ReasonTotal, line)
 	}
-	c, line := greet(t, "", addr)
-	assert.Empty(t, line, "closed without a word")
-	closed(t, c)
+	require.Less(t, time.Since(begin), serve.BusyTimeout/2, "the refusals were written before the first deadline")
+	require.Eventually(t, func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(waits) == serve.MaxRefusing+1
+	}, timeout, time.Millisecond)
 	mu.Lock()
-	assert.Equal(t, serve.MaxRefusing, busy)
-	mu.Unlock()
+	defer mu.Unlock()
+	assert.Less(t, waits[0], serve.BusyTimeout/2, "the first to end ran in the accept loop")
+	assert.GreaterOrEqual(t, waits[0], serve.BusyTimeoutInline/2)
+	for _, w := range waits[1:] {
+		assert.Greater(t, w, serve.BusyTimeout/2, "in a goroutine")
+	}
 }
