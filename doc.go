@@ -72,6 +72,37 @@
 // it is 0.0.0.0, port 0 or a third party's. The policy helpers decide whether
 // to use it, as [RFC 2577] advises.
 //
+// # Security policy
+//
+// An address read from the other side of a control connection is a request,
+// not an instruction: a PORT naming a third host is the FTP bounce attack,
+// a 227 naming another host redirects the client (curl CVE-2020-8284), and a
+// data connection from a stranger steals the transfer. Each role needs its
+// own checks, each of which returns nil or a [*PolicyError]:
+//
+//	role    what it reads        check before using it              refusal
+//	client  227, 228 reply       PassivePolicy.Target               do not dial; try EPSV
+//	client  229 reply            none: it names only a port         (dial the control host)
+//	server  PORT, EPRT, LPRT     ActivePolicy.Check                 reply ReplyCode: 500, 501, 504
+//	server  passive data peer    CheckDataPeer                      close it; 425 if none comes
+//	proxy   both directions      the server's checks on the client  the proxy's own 425 or 5xx
+//	                             and the client's on the server
+//
+// [ActivePolicy]'s zero value allows only the client's own address and ports
+// from 1024; [PassivePolicy]'s zero value dials the control connection's
+// address with the reply's port, as curl, lftp and Python's ftplib do by
+// default. [ReplyCode] and [PolicyError.ReplyCode] give the reply a server
+// sends for a refused command.
+//
+// # Listening for data connections
+//
+// A server, or a client in active mode, opens its data listener with
+// [ListenPassive], on a random free port of a [PortRange] (the range a
+// firewall forwards, read from a flag with [ParsePortRange]), and checks the
+// peer of the connection it accepts with [CheckDataPeer]. It is the one
+// function of the package that does I/O; everything else reads and writes
+// text and judges addresses.
+//
 // # Errors
 //
 // Every parser returns a [*ParseError] on failure, which names the function,
