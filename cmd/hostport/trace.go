@@ -46,6 +46,10 @@ server's address); "invalid" if it does not parse, "-" if there is none
 	                 the client: a client behind NAT, or a bounce (RFC 2577)
 	privileged-port  the endpoint's port is below 1024
 	refused          the peer answered the command with a 4xx or 5xx reply
+	conflicting-retransmit
+	                 a retransmitted segment carried other bytes of the
+	                 command or reply than the first transmission: the trace
+	                 reads the first, the peer may have taken the other
 	connected        a TCP connection to the endpoint followed
 	connected(ADDR)  a connection to ADDR followed instead: the same port at
 	                 the real address of the side that named the endpoint
@@ -68,7 +72,8 @@ endpoint, error (why the address does not parse), flags (connected without
 its address), connected_to and dials (each connection attempt: to, from, and
 result "connected", "reset" or "no-answer"); then each problem is one, with
 the fields kind ("problem"), problem (nat-mismatch, foreign-address,
-privileged-port, refused, no-connection or invalid), form, server or client,
+privileged-port, refused, no-connection, invalid or conflicting-retransmit),
+form, server or client,
 count, example and diagnosis. Absent fields are left out.
 
 Memory stays bounded whatever the capture holds (under 100 MB with the
@@ -84,16 +89,21 @@ that, these limits hold, whatever the times in the capture:
 	              kept, open or quiet, are limited to as many
 	4 MB          out-of-order data buffered (at most 120 kB a connection);
 	              beyond that, the missing segment is skipped
-	4 MB          lines read in part, and held while a connection is not
-	              yet known to be FTP; beyond that, connections are evicted
+	4 MB          lines read in part, lines held while a connection is not
+	              yet known to be FTP, and the last 512 bytes of each
+	              direction of a control connection (kept to compare
+	              retransmissions with); beyond that, connections are
+	              evicted
 	4096          negotiations waiting for their data connections; beyond
 	              that, the oldest is printed at once
 	16384         SYNs, SYN-ACKs and RSTs kept for negotiations that come
 	              late after a gap
 
 The summary says what these limits made the trace forget (with -json, an
-object with kind "limits"); negotiations may then be missing, or lack their
-data connections. On a terminal, the progress shows on standard error.
+object with the fields kind ("limits"), max_conns, evicted_conns,
+evicted_for_lines, forgotten_controls, early_negotiations,
+forgotten_handshakes and diagnosis); negotiations may then be missing, or
+lack their data connections. On a terminal, the progress shows on standard error.
 
 The exit status is 0 if the capture was read to its end, 1 if it could not
 be (what was found before the fault is printed), and 2 for a usage error.

@@ -37,7 +37,8 @@ type tracer struct {
 	// nanosecond a packet, so that it orders the connections by their last
 	// packet even when a capture gives many packets one time.
 	now, clock, lastFlush time.Time
-	lineBytes             int         // bytes of the lines read in part, or held
+	lineBytes             int         // bytes of the lines read in part, or held, and of the windows
+	conflicts             int         // retransmissions that differ from what they repeat
 	lasts                 []time.Time // scratch for evictStreams
 
 	// What the limits made the trace forget.
@@ -90,10 +91,11 @@ type ctlConn struct {
 	client, server netip.AddrPort
 	lines          [2]lineBuf // by role: roleClient, roleServer
 	pending        []pendingCmd
-	multi          string // the code of a multi-line reply being read, if any
-	multiFirst     string // and its first line
-	greeted        bool   // the greeting has been read (or was not in the capture)
-	tls            bool   // AUTH TLS succeeded: the rest is encrypted
+	multi          string  // the code of a multi-line reply being read, if any
+	multiFirst     string  // and its first line
+	multiSpan      seqSpan // and where it started
+	greeted        bool    // the greeting has been read (or was not in the capture)
+	tls            bool    // AUTH TLS succeeded: the rest is encrypted
 	last           *negotiation
 	lastSeen       time.Time
 	lastPacket     int  // the number of the packet of its last line, for evictControls
@@ -175,6 +177,35 @@ type stream struct {
 	greetDone  bool   // its last line has been read
 	greetLines int    // the number of lines after the first
 	heldBytes  int    // the bytes of held and greetFirst, counted in t.lineBytes
+
+	// The sequence number after the last byte handed over in each
+	// direction, if known, and (control connections only) the last bytes
+	// handed over, up to retransmitWindow, to compare retransmissions with.
+	next       [2]uint32
+	nextOK     [2]bool
+	window     [2][]byte
+	winCounted int // the capacity of the windows, counted in t.lineBytes
+}
+
+// retransmitWindow is how many of the last bytes of each direction of a
+// control connection are kept, to tell whether a retransmission of them
+// carries the same bytes.
+const retransmitWindow = 512
+
+// A seqSpan is the span of sequence numbers of a line or reply, from to to
+// (not included); ok is false if they are not known.
+type seqSpan struct {
+	from, to uint32
+	ok       bool
+}
+
+// seqDiff returns b-a for TCP sequence numbers, which wrap around: positive
+// if b comes after a.
+func seqDiff(a, b uint32) int { return int(int32(b - a)) }
+
+// overlaps reports whether the spans share a sequence number.
+func (a seqSpan) overlaps(b seqSpan) bool {
+	return a.ok && b.ok && seqDiff(a.from, b.to) > 0 && seqDiff(b.from, a.to) > 0
 }
 
 // A heldLine is a line read before a connection is known to be FTP control.
@@ -182,15 +213,27 @@ type heldLine struct {
 	dir  int
 	text string
 	time time.Time
+	span seqSpan
 }
 
-func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, _ reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
+func (s *stream) Accept(tcp *layers.TCP, ci gopacket.CaptureInfo, d reassembly.TCPFlowDirection, nextSeq reassembly.Sequence, start *bool, _ reassembly.AssemblerContext) bool {
 	s.last = ci.Timestamp // the reassembly's clock, which it keeps as the connection's last time
 	if s.state == stateIgnored {
 		return false
 	}
-	if nextSeq == -1 && !tcp.SYN {
-		*start = true // the capture missed the connection's start
+	dir := dirIndex(d)
+	if nextSeq == -1 {
+		// The first segment of the direction: the data starts after the
+		// SYN, or here if the capture missed the connection's start.
+		s.next[dir], s.nextOK[dir] = tcp.Seq, true
+		if tcp.SYN {
+			s.next[dir]++
+		} else {
+			*start = true
+		}
+	}
+	if s.state == stateControl && len(tcp.Payload) > 0 && len(s.window[dir]) > 0 {
+		s.checkRetransmit(dir, tcp.Seq, tcp.Payload)
 	}
 	if (tcp.FIN || tcp.RST) && s.c != nil {
 		s.t.closing(s.c)
@@ -203,15 +246,30 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 		return
 	}
 	n, _ := sg.Lengths()
+	d, _, _, skip := sg.Info()
+	dir := dirIndex(d)
+	if skip > 0 {
+		s.next[dir] += uint32(skip)
+	}
 	if n == 0 {
 		return
 	}
-	d, _, _, skip := sg.Info()
-	dir := 0
-	if d == reassembly.TCPDirServerToClient {
-		dir = 1
+	base, baseOK := s.next[dir], s.nextOK[dir]
+	s.next[dir] = base + uint32(n)
+	// span returns the span of the line whose '\n' is at off, n bytes long.
+	span := func(off, n int) seqSpan {
+		if !baseOK {
+			return seqSpan{}
+		}
+		end := base + uint32(off+1)
+		return seqSpan{end - uint32(n), end, true}
 	}
 	data := sg.Fetch(n)
+	defer func() {
+		if s.state == stateControl {
+			s.remember(dir, data, skip > 0)
+		}
+	}()
 	at := func(off int) time.Time {
 		if ci := sg.CaptureInfo(off); !ci.Timestamp.IsZero() {
 			return captureTime(ci)
@@ -222,7 +280,7 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 		return s.t.now
 	}
 	if s.state == stateControl {
-		s.t.controlData(s, dir, data, skip > 0, at)
+		s.t.controlData(s, dir, data, skip > 0, at, span)
 		return
 	}
 	if skip > 0 {
@@ -230,14 +288,14 @@ func (s *stream) ReassembledSG(sg reassembly.ScatterGather, ac reassembly.Assemb
 		s.ignore()
 		return
 	}
-	s.lines[dir].feed(data, func(text []byte, off int) bool {
+	s.lines[dir].feed(data, func(text []byte, off, n int) bool {
 		if s.state == stateControl {
-			s.t.controlLine(s.c, s.role(dir), text, at(off))
+			s.t.controlLine(s.c, s.role(dir), text, at(off), span(off, n))
 			if s.c.tls {
 				s.ignore()
 			}
 		} else {
-			s.detect(dir, string(text), at(off))
+			s.detect(dir, string(text), at(off), span(off, n))
 		}
 		return s.state != stateIgnored
 	}, func() bool {
@@ -289,6 +347,75 @@ func (s *stream) ignore() {
 		s.lines[d].release(&s.t.lineBytes)
 	}
 	s.dropHeld()
+	s.window = [2][]byte{}
+	s.t.lineBytes -= s.winCounted
+	s.winCounted = 0
+}
+
+// dirIndex returns 0 for the direction the reassembly saw first, 1 for the
+// other.
+func dirIndex(d reassembly.TCPFlowDirection) int {
+	if d == reassembly.TCPDirServerToClient {
+		return 1
+	}
+	return 0
+}
+
+// remember keeps the last bytes handed over in direction dir, after a gap
+// if gap is true.
+func (s *stream) remember(dir int, data []byte, gap bool) {
+	w := s.window[dir]
+	if gap {
+		w = w[:0]
+	}
+	if len(data) >= retransmitWindow {
+		w = append(w[:0], data[len(data)-retransmitWindow:]...)
+	} else {
+		if over := len(w) + len(data) - retransmitWindow; over > 0 {
+			w = w[:copy(w, w[over:])]
+		}
+		w = append(w, data...)
+	}
+	s.t.lineBytes += cap(w) - cap(s.window[dir])
+	s.winCounted += cap(w) - cap(s.window[dir])
+	s.window[dir] = w
+}
+
+// checkRetransmit compares the payload of a segment at seq with the bytes
+// already handed over in direction dir that it repeats, if they are still
+// in the window, and reports the bytes that differ.
+func (s *stream) checkRetransmit(dir int, seq uint32, payload []byte) {
+	w := s.window[dir]
+	next := s.next[dir]
+	wStart := next - uint32(len(w))
+	from, to := seq, seq+uint32(len(payload))
+	if seqDiff(wStart, from) < 0 {
+		from = wStart
+	}
+	if seqDiff(next, to) > 0 {
+		to = next
+	}
+	if seqDiff(from, to) <= 0 {
+		return // nothing handed over is repeated
+	}
+	a, b := seqDiff(seq, from), seqDiff(seq, to)
+	c, d := seqDiff(wStart, from), seqDiff(wStart, to)
+	if a < 0 || b > len(payload) || c < 0 || d > len(w) || b-a != d-c {
+		return // seq is half the sequence space away: no retransmission
+	}
+	got, had := payload[a:b], w[c:d]
+	i := 0
+	for i < len(got) && got[i] == had[i] {
+		i++
+	}
+	if i == len(got) {
+		return
+	}
+	j := len(got)
+	for got[j-1] == had[j-1] {
+		j--
+	}
+	s.t.conflicting(s.c, s.role(dir), seqSpan{from + uint32(i), from + uint32(j), true})
 }
 
 // hold counts n more bytes kept in held or greetFirst.
@@ -319,7 +446,7 @@ func (s *stream) role(dir int) int {
 // not in the capture, if one side sends an FTP command and the other a reply.
 // Anything else (a line that is neither a command nor a reply, an SMTP
 // client's greeting) means the connection is not FTP control.
-func (s *stream) detect(dir int, text string, ts time.Time) {
+func (s *stream) detect(dir int, text string, ts time.Time, span seqSpan) {
 	verb, _ := splitCommand(text)
 	reply := isReplyLine(text)
 	switch {
@@ -347,7 +474,7 @@ func (s *stream) detect(dir int, text string, ts time.Time) {
 			s.ignore()
 			return
 		}
-		s.held = append(s.held, heldLine{dir, text, ts})
+		s.held = append(s.held, heldLine{dir, text, ts, span})
 		s.hold(len(text))
 		s.become(dir, false)
 		return
@@ -357,7 +484,7 @@ func (s *stream) detect(dir int, text string, ts time.Time) {
 	}
 	// Mid-stream: an FTP command on one side and a reply after it on the
 	// other.
-	s.held = append(s.held, heldLine{dir, text, ts})
+	s.held = append(s.held, heldLine{dir, text, ts, span})
 	s.hold(len(text))
 	if reply {
 		for _, h := range s.held {
@@ -419,12 +546,12 @@ func (s *stream) become(clientDir int, midStream bool) {
 	held := s.held
 	s.dropHeld()
 	for _, h := range held {
-		t.controlLine(c, s.role(h.dir), []byte(h.text), h.time)
+		t.controlLine(c, s.role(h.dir), []byte(h.text), h.time, h.span)
 	}
 }
 
 // controlData reads data from a control connection.
-func (t *tracer) controlData(s *stream, dir int, data []byte, gap bool, at func(int) time.Time) {
+func (t *tracer) controlData(s *stream, dir int, data []byte, gap bool, at func(int) time.Time, span func(off, n int) seqSpan) {
 	role := s.role(dir)
 	lb := &s.c.lines[role]
 	if gap {
@@ -435,8 +562,8 @@ func (t *tracer) controlData(s *stream, dir int, data []byte, gap bool, at func(
 			lb.buf, lb.skipping = lb.buf[:0], true
 		}
 	}
-	lb.feed(data, func(text []byte, off int) bool {
-		t.controlLine(s.c, role, text, at(off))
+	lb.feed(data, func(text []byte, off, n int) bool {
+		t.controlLine(s.c, role, text, at(off), span(off, n))
 		if s.c.tls { // encrypted from here on
 			s.ignore()
 			return false
@@ -446,8 +573,8 @@ func (t *tracer) controlData(s *stream, dir int, data []byte, gap bool, at func(
 	lb.account(&t.lineBytes)
 }
 
-// controlLine handles one line of a control connection.
-func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time) {
+// controlLine handles one line of a control connection, which spans span.
+func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time, span seqSpan) {
 	if c.tls {
 		return
 	}
@@ -461,6 +588,7 @@ func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time) {
 		if form := negotiationForm(verb, string(text)); form != "" {
 			pc.form = form
 			pc.neg = t.newNegotiation(c, form, string(text), ts)
+			pc.neg.cmdSpan = span
 		}
 		if len(c.pending) == maxPendingCommands {
 			c.pending = c.pending[1:] // the replies are out of step: forget the oldest
@@ -473,8 +601,9 @@ func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time) {
 	if c.multi != "" {
 		if len(line) >= 4 && line[:3] == c.multi && line[3] == ' ' {
 			first := c.multiFirst
-			c.multi, c.multiFirst = "", ""
-			t.replyDone(c, first, ts)
+			span.from, span.ok = c.multiSpan.from, span.ok && c.multiSpan.ok
+			c.multi, c.multiFirst, c.multiSpan = "", "", seqSpan{}
+			t.replyDone(c, first, ts, span)
 		}
 		return
 	}
@@ -482,14 +611,15 @@ func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time) {
 		return
 	}
 	if len(line) >= 4 && line[3] == '-' {
-		c.multi, c.multiFirst = line[:3], clipFirst(line)
+		c.multi, c.multiFirst, c.multiSpan = line[:3], clipFirst(line), span
 		return
 	}
-	t.replyDone(c, line, ts)
+	t.replyDone(c, line, ts, span)
 }
 
-// replyDone handles a complete reply whose first line is first.
-func (t *tracer) replyDone(c *ctlConn, first string, ts time.Time) {
+// replyDone handles a complete reply whose first line is first, and which
+// spans span.
+func (t *tracer) replyDone(c *ctlConn, first string, ts time.Time, span seqSpan) {
 	code := int(first[0]-'0')*100 + int(first[1]-'0')*10 + int(first[2]-'0')
 	if !c.greeted {
 		c.greeted = true
@@ -525,7 +655,27 @@ func (t *tracer) replyDone(c *ctlConn, first string, ts time.Time) {
 		return
 	}
 	if pc.neg != nil {
+		pc.neg.replySpan = span
 		t.negotiationReply(pc.neg, code, first, ts)
+	}
+}
+
+// conflicting notes that a retransmission on control connection c, from
+// role, carried other bytes than were first sent, in span: the negotiation
+// whose command or reply they are in is flagged, if it is not printed yet.
+func (t *tracer) conflicting(c *ctlConn, role int, span seqSpan) {
+	t.conflicts++
+	flag := func(n *negotiation) {
+		if n == nil {
+			return
+		}
+		if role == roleClient && n.cmdSpan.overlaps(span) || role == roleServer && n.replySpan.overlaps(span) {
+			n.conflict = true
+		}
+	}
+	flag(c.last)
+	for _, pc := range c.pending {
+		flag(pc.neg)
 	}
 }
 
@@ -581,10 +731,10 @@ func (lb *lineBuf) release(held *int) {
 const keptLineCap = 256
 
 // feed reads data, calling line for each line completed, without its "\r\n"
-// or "\n", with the offset in data of its '\n'; and tooLong when a line is
-// longer than maxCtlLine, which is skipped. Either stops the reading by
-// returning false.
-func (lb *lineBuf) feed(data []byte, line func(text []byte, off int) bool, tooLong func() bool) {
+// or "\n", with the offset in data of its '\n' and its length with them;
+// and tooLong when a line is longer than maxCtlLine, which is skipped. Either
+// stops the reading by returning false.
+func (lb *lineBuf) feed(data []byte, line func(text []byte, off, n int) bool, tooLong func() bool) {
 	off := 0
 	for off < len(data) {
 		i := bytes.IndexByte(data[off:], '\n')
@@ -620,7 +770,7 @@ func (lb *lineBuf) feed(data []byte, line func(text []byte, off int) bool, tooLo
 			off = end + 1
 			continue
 		}
-		ok := line(bytes.TrimSuffix(text, []byte{'\r'}), end)
+		ok := line(bytes.TrimSuffix(text, []byte{'\r'}), end, len(text)+1)
 		lb.buf = lb.buf[:0]
 		if cap(lb.buf) > keptLineCap {
 			lb.buf = nil

@@ -19,6 +19,7 @@ const (
 	flagForeign      = "foreign-address"
 	flagPrivileged   = "privileged-port"
 	flagRefused      = "refused"
+	flagConflict     = "conflicting-retransmit"
 	flagConnected    = "connected"
 	flagNoConnection = "no-connection"
 )
@@ -43,6 +44,9 @@ type negotiation struct {
 	err      string         // why the address did not parse
 
 	natMismatch, foreign, privileged, refused bool
+	conflict                                  bool // a retransmission of its command or reply differs
+
+	cmdSpan, replySpan seqSpan // where its command and reply are in their streams
 
 	dials       []dial // connection attempts to endpoint or real
 	connectedTo netip.AddrPort
@@ -423,6 +427,9 @@ func (n *negotiation) flags(text bool) []string {
 	if n.refused {
 		f = append(f, flagRefused)
 	}
+	if n.conflict {
+		f = append(f, flagConflict)
+	}
 	switch {
 	case !n.endpoint.IsValid():
 	case n.connectedTo.IsValid() && text && n.connectedTo != n.endpoint:
@@ -557,6 +564,7 @@ const (
 	probRefused      = "refused"
 	probNoConnection = "no-connection"
 	probInvalid      = "invalid" // an address that does not parse
+	probConflict     = "conflicting-retransmit"
 )
 
 // problemKey groups the negotiations that share a problem.
@@ -651,6 +659,9 @@ func (t *tracer) account(n *negotiation) {
 	}
 	if n.endpoint.IsValid() && !n.connectedTo.IsValid() && !n.refused && !n.natMismatch {
 		note(probNoConnection, problemKey{})
+	}
+	if n.conflict {
+		note(probConflict, problemKey{})
 	}
 }
 
@@ -761,6 +772,11 @@ func (t *tracer) summary() {
 	if t.gaps > 0 {
 		b.WriteString(wrap(fmt.Sprintf("Control connections lack data in %s (the capture lost packets): "+
 			"negotiations or replies may be missing.", plural(t.gaps, "place")), "", "  "))
+	}
+	if t.conflicts > 0 {
+		b.WriteString(wrap(fmt.Sprintf("%s on control connections carried other bytes than were first sent "+
+			"(conflicting-retransmit): the trace reads the first, the receiver may have taken the other.",
+			plural(t.conflicts, "retransmission")), "", "  "))
 	}
 	if t.limitsHit() {
 		b.WriteString(wrap(t.limitsText(), "", "  "))
@@ -923,6 +939,15 @@ func (p *problem) diagnosis() string {
 		if p.resets > 0 {
 			fmt.Fprintf(&b, " Connection attempts to %s were refused (RST) %s: nothing listened there.", p.resetAt, times(p.resets))
 		}
+	case probConflict:
+		what := cmds
+		if k.side.Port() != 0 {
+			what = replies
+		}
+		fmt.Fprintf(&b, " sent %s, but a retransmission carried other bytes than the first transmission, %q. "+
+			"The trace reads the first; the receiving host may have taken either, so the endpoint shown may not be "+
+			"the one used. Someone on the path may be injecting segments to make a monitor see another "+
+			"address than the peer does, or a middlebox rewrites the line inconsistently.", what, p.example)
 	case probInvalid:
 		if k.side.Port() != 0 {
 			fmt.Fprintf(&b, " sent %s whose address does not parse (%s), such as %q: clients cannot use it.",

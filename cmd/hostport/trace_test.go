@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -883,6 +884,103 @@ func TestTraceRecentLimit(t *testing.T) {
 	assert.LessOrEqual(t, len(tr.recentOrder)-tr.recentHead, maxRecent)
 	assert.Equal(t, 100, tr.evictedEvents)
 	assert.Contains(t, flat(out), "100 SYN, SYN-ACK or RSTs forgotten early, as 16384 were kept")
+}
+
+// TestTraceConflictingRetransmit checks that a retransmission that carries
+// other bytes than the segment it repeats flags the negotiation whose command
+// or reply it changes, and is counted in the summary.
+func TestTraceConflictingRetransmit(t *testing.T) {
+	other := "227 Entering Passive Mode (192,0,2,11,117,48)." // as long as pasv
+	require.Len(t, other, len(pasv))
+	c := session(t, cli, srv, func(c *capture, tc *tcpConn) {
+		tc.cmd("PASV")
+		tc.reply(pasv)
+		tc.sendAt(1, -len(pasv+"\r\n"), other+"\r\n") // another address
+		c.data("198.51.100.7:40001", data, "")
+		tc.cmd("PORT 198,51,100,7,156,65")
+		tc.sendAt(0, -len("PORT 198,51,100,7,156,65\r\n"), "PORT 198,51,100,8,156,65\r\n")
+		tc.reply("200 PORT command successful.")
+		tc.cmd("EPSV")
+		tc.sendAt(0, -len("EPSV\r\n"), "EPSV\r\n") // the same bytes
+		tc.reply("229 Entering Extended Passive Mode (|||30002|)")
+		c.data("198.51.100.7:40002", "192.0.2.10:30002", "")
+		tc.cmd("TYPE I")
+		tc.sendAt(0, -len("TYPE I\r\n"), "TYPE A\r\n") // no negotiation
+		tc.reply("200 Switching to Binary mode.")
+	})
+	path := c.writePcap(t.TempDir())
+	for _, tt := range []struct{ golden, flag string }{
+		{"conflicting-retransmit.trace.golden", ""},
+		{"conflicting-retransmit.trace.json.golden", "-json"},
+	} {
+		t.Run(tt.golden, func(t *testing.T) {
+			var args []string
+			if tt.flag != "" {
+				args = append(args, tt.flag)
+			}
+			out, errOut, code := runTraceOn(t, path, args...)
+			require.Equal(t, 0, code, errOut)
+			checkGolden(t, filepath.Join("testdata", tt.golden), out)
+			if tt.flag == "" {
+				lines, summary := splitTrace(t, out)
+				assert.Equal(t, []string{
+					cli + " -> " + srv + "  PASV  " + data + "  conflicting-retransmit connected",
+					cli + " -> " + srv + "  PORT  198.51.100.7:40001  conflicting-retransmit no-connection",
+					cli + " -> " + srv + "  EPSV  192.0.2.10:30002  connected",
+				}, lines)
+				assert.Contains(t, flat(summary), "3 retransmissions on control connections carried other bytes than were first sent (conflicting-retransmit)")
+				assert.Contains(t, flat(summary), "- conflicting-retransmit: server 192.0.2.10:2121 sent 1 reply to PASV, but a retransmission carried other bytes")
+				return
+			}
+			var flagged []string
+			problems := 0
+			for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+				var j struct {
+					Kind, Form, Problem string
+					Flags               []string
+				}
+				require.NoError(t, json.Unmarshal([]byte(l), &j))
+				if j.Kind == "negotiation" && slices.Contains(j.Flags, "conflicting-retransmit") {
+					flagged = append(flagged, j.Form)
+				}
+				if j.Kind == "problem" && j.Problem == "conflicting-retransmit" {
+					problems++
+				}
+			}
+			assert.Equal(t, []string{"PASV", "PORT"}, flagged)
+			assert.Equal(t, 2, problems)
+		})
+	}
+}
+
+// TestTraceRetransmitFarAway checks that segments half the sequence space
+// away from a control connection's data are no retransmissions of it.
+func TestTraceRetransmitFarAway(t *testing.T) {
+	c := session(t, cli, srv, func(c *capture, tc *tcpConn) {
+		tc.cmd("PASV")
+		tc.reply(pasv)
+		for _, off := range []int{-1 << 31, 1 << 31, -(1 << 31) + 3, (1 << 31) - 3, -100000} {
+			tc.sendAt(1, off, "227 Entering Passive Mode (192,0,2,11,117,48).\r\n")
+		}
+		c.data("198.51.100.7:40001", data, "")
+	})
+	lines, summary := traceLines(t, c)
+	assert.Equal(t, []string{cli + " -> " + srv + "  PASV  " + data + "  connected"}, lines)
+	assert.NotContains(t, summary, "conflicting")
+}
+
+func TestTraceMaxConnsFlag(t *testing.T) {
+	for _, v := range []string{"0", "-1", "x"} {
+		var out, errb bytes.Buffer
+		code := runTrace([]string{"-max-conns", v, "capture.pcap"}, nil, &out, &errb)
+		assert.Equal(t, exitUsage, code, v)
+		assert.Empty(t, out.String())
+		assert.Contains(t, errb.String(), "usage: hostport trace [-json] [-max-conns N] FILE", v)
+	}
+	var out, errb bytes.Buffer
+	require.Equal(t, exitOK, runTrace([]string{"-h"}, nil, &out, &errb))
+	assert.Contains(t, errb.String(), "-max-conns N  TCP connections tracked at once (10000 by default)")
+	assert.Contains(t, errb.String(), "conflicting-retransmit")
 }
 
 // TestTraceFormats checks the capture formats and link types.
