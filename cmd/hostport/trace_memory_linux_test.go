@@ -1,4 +1,4 @@
-//go:build linux
+//go:build linux && !race
 
 package main
 
@@ -23,7 +23,8 @@ import (
 const traceChildEnv = "HOSTPORT_TRACE_CHILD"
 
 // TestTraceMemoryChild is the trace that TestTraceMemory runs in a process of
-// its own, to measure its peak memory.
+// its own, to measure its peak memory. It is not built with -race, which
+// multiplies the memory used.
 func TestTraceMemoryChild(t *testing.T) {
 	args, ok := os.LookupEnv(traceChildEnv)
 	if !ok {
