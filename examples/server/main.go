@@ -121,7 +121,7 @@ import (
 
 func main() {
 	ctx, stop := signalContext()
-	code := run(ctx, os.Args[1:], os.Stderr)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -132,11 +132,11 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 // run runs the server with the command-line arguments args until ctx is
-// done, logging on stderr, and returns the exit code: 0 after ctx is done,
-// 1 if the server cannot open its root or listen, 2 for a usage error.
-func run(ctx context.Context, args []string, stderr io.Writer) int {
+// done, logging on stderr, and returns the exit code: 0 after ctx is done
+// or after printing the usage on stdout for -h, 1 if the server cannot open
+// its root or listen, 2 for a usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("server", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	listen := fs.String("listen", "127.0.0.1:2121", "`ADDR:PORT` where clients connect")
 	root := fs.String("root", "", "the `DIR`ectory served, read-only")
 	public := fs.String("public", "", "IPv4 `ADDR` to announce in 227 and 228 replies instead of the server's own")
@@ -150,7 +150,17 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 		fmt.Fprintf(fs.Output(), "usage: server -root DIR [flags]\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	fs.SetOutput(io.Discard) // the usage is printed below: on stdout for -h, on stderr for errors
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "server: %v\n", err)
+		fs.Usage()
 		return 2
 	}
 	usage := func(format string, a ...any) int {

@@ -593,12 +593,22 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"-root", root, "-data-timeout", "-1s"}, "must be positive"},
 	} {
 		var stderr bytes.Buffer
-		assert.Equal(t, 2, run(context.Background(), tc.args, &stderr), "%q", tc.args)
+		assert.Equal(t, 2, run(context.Background(), tc.args, io.Discard, &stderr), "%q", tc.args)
 		assert.Contains(t, stderr.String(), tc.want, "%q", tc.args)
 	}
 	var stderr bytes.Buffer
-	assert.Equal(t, 1, run(context.Background(), []string{"-root", filepath.Join(root, "missing")}, &stderr))
+	assert.Equal(t, 1, run(context.Background(), []string{"-root", filepath.Join(root, "missing")}, io.Discard, &stderr))
 	assert.Contains(t, stderr.String(), "missing")
+}
+
+// -h prints the usage on standard output and exits 0, as -h does for
+// other commands, so that "server -h | less" shows it.
+func TestRunHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, &stdout, &stderr))
+	assert.Contains(t, stdout.String(), "usage: server -root DIR [flags]")
+	assert.Contains(t, stdout.String(), "-max-per-addr")
+	assert.Empty(t, stderr.String())
 }
 
 // TestRun runs the server as main does, downloads a file and stops it.
@@ -612,7 +622,7 @@ func TestRun(t *testing.T) {
 	logs := &syncBuf{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", addr, "-root", root, "-public", "127.0.0.2", "-pasv-ports", "20000-32000", "-v"}, logs)
+		done <- run(ctx, []string{"-listen", addr, "-root", root, "-public", "127.0.0.2", "-pasv-ports", "20000-32000", "-v"}, io.Discard, logs)
 	}()
 	var c *client
 	require.Eventually(t, func() bool {

@@ -317,7 +317,7 @@ func TestRunCaps(t *testing.T) {
 	logs := &syncBuf{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, []string{"-listen", addr, "-root", makeTree(t), "-max-sessions", "2", "-max-per-addr", "1"}, logs)
+		done <- run(ctx, []string{"-listen", addr, "-root", makeTree(t), "-max-sessions", "2", "-max-per-addr", "1"}, io.Discard, logs)
 	}()
 	defer func() {
 		cancel()
@@ -384,7 +384,7 @@ func TestEMFILE(t *testing.T) {
 			os.Exit(3)
 		}
 		ctx, stop := signalContext()
-		code := run(ctx, strings.Split(args, "\n"), os.Stderr)
+		code := run(ctx, strings.Split(args, "\n"), os.Stdout, os.Stderr)
 		stop()
 		os.Exit(code)
 	}
