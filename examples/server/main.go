@@ -804,20 +804,19 @@ func (ss *session) activeCmd(verb, arg string) error {
 		target = hp.AddrPort()
 	case "EPRT":
 		target, err = hostport.ParseEPRT(arg)
-		if errors.Is(err, hostport.ErrFamily) {
-			ss.logf("data setup %s refused: %v", verb, err)
-			return ss.reply(522, "Network protocol not supported, use (1,2).")
-		}
 	case "LPRT":
 		target, err = hostport.ParseLPRT(arg)
-		if errors.Is(err, hostport.ErrFamily) {
-			ss.logf("data setup %s refused: %v", verb, err)
-			return ss.reply(521, "Supported address families are (4,6).")
-		}
 	}
 	if err != nil {
 		ss.logf("data setup %s refused: %v", verb, err)
-		return ss.reply(501, "Syntax error in "+verb+" argument.")
+		switch code := hostport.ReplyCode(err); code {
+		case 522:
+			return ss.reply(code, "Network protocol not supported, use (1,2).")
+		case 521:
+			return ss.reply(code, "Supported address families are (4,6).")
+		default:
+			return ss.reply(code, "Syntax error in "+verb+" argument.")
+		}
 	}
 	if err := ss.srv.Active.Check(ss.client.Addr(), target); err != nil {
 		ss.logf("data setup %s %s refused: %v", verb, target, err)
