@@ -11,7 +11,7 @@ Usage:
 
 	hostport [-form FORM] [LINE | ADDR]...
 	hostport annotate [FILE]...
-	hostport trace [-json] FILE
+	hostport trace [-json] [-max-conns N] FILE
 	hostport probe [flags] ftp://[user[:password]@]host[:port]/[path]
 	hostport help [COMMAND]
 
@@ -125,7 +125,7 @@ const maxLine = 1 << 20
 
 const usageText = `usage: hostport [-form FORM] [LINE | ADDR]...
        hostport annotate [FILE]...
-       hostport trace [-json] FILE
+       hostport trace [-json] [-max-conns N] FILE
        hostport probe [flags] ftp://[user[:password]@]host[:port]/[path]
        hostport help [COMMAND]
 

@@ -174,9 +174,9 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Usage = func() {} // the long usage for -h, the short one for errors, below
 	jsonOut := fs.Bool("json", false, "print JSON objects")
 	maxConns := fs.Int("max-conns", defaultMaxConns, "track at most N TCP connections at once")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stderr, traceUsage)
+			fmt.Fprint(stdout, traceUsage)
 			return exitOK
 		}
 		fmt.Fprint(stderr, traceShortUsage)
@@ -224,6 +224,11 @@ func runTrace(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	readErr := tr.readCapture(cr, prog)
 	prog.clear()
+	if readErr != nil && tr.packets == 0 {
+		// Not a capture, or an empty one: the error is all there is to say.
+		fmt.Fprintf(stderr, "hostport trace: %s: %v\n", displayName(name), readErr)
+		return exitFail
+	}
 	tr.finish()
 	if err := out.Flush(); err != nil {
 		fmt.Fprintf(stderr, "hostport trace: writing standard output: %v\n", err)

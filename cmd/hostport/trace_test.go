@@ -979,8 +979,18 @@ func TestTraceMaxConnsFlag(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	require.Equal(t, exitOK, runTrace([]string{"-h"}, nil, &out, &errb))
-	assert.Contains(t, errb.String(), "-max-conns N  TCP connections tracked at once (10000 by default)")
-	assert.Contains(t, errb.String(), "conflicting-retransmit")
+	assert.Contains(t, out.String(), "-max-conns N  TCP connections tracked at once (10000 by default)")
+	assert.Contains(t, out.String(), "conflicting-retransmit")
+	assert.Empty(t, errb.String(), "the help goes to standard output")
+}
+
+// Flags may follow the capture's name, as "hostport trace cap.pcap -json".
+func TestTraceFlagsAfterFile(t *testing.T) {
+	var out, errb bytes.Buffer
+	code := runTrace([]string{"testdata/vsftpd-curl.pcap", "-json", "-max-conns", "100"}, nil, &out, &errb)
+	require.Equal(t, exitOK, code, errb.String())
+	first, _, _ := strings.Cut(out.String(), "\n")
+	assert.True(t, strings.HasPrefix(first, `{"kind":"negotiation"`), "want JSON, got %q", first)
 }
 
 // TestTraceFormats checks the capture formats and link types.
@@ -1137,8 +1147,9 @@ func TestTraceErrors(t *testing.T) {
 		{"unknown flag", []string{"-x", "a"}, 2, "flag provided but not defined: -x\n" + traceShortUsage, ""},
 		{"help", []string{"-h"}, 0, traceUsage, ""},
 		{"missing file", []string{filepath.Join(dir, "nope.pcap")}, 1, "hostport trace: open " + filepath.Join(dir, "nope.pcap") + ": no such file or directory\n", ""},
-		{"not a capture", []string{notCapture}, 1, "hostport trace: " + notCapture + ": not a pcap or pcapng capture\n", "\nsummary: no FTP control connection found in 0 packets\n"},
-		{"empty file", []string{empty}, 1, "hostport trace: " + empty + ": not a pcap or pcapng capture: the file is empty or shorter than a header\n", "\nsummary: no FTP control connection found in 0 packets\n"},
+		{"not a capture", []string{notCapture}, 1, "hostport trace: " + notCapture + ": not a pcap or pcapng capture\n", ""},
+		{"empty file", []string{empty}, 1, "hostport trace: " + empty + ": not a pcap or pcapng capture: the file is empty or shorter than a header\n", ""},
+		{"directory", []string{dir}, 1, "hostport trace: " + dir + ": read " + dir + ": is a directory\n", ""},
 		{"truncated capture", []string{truncated}, 1,
 			"hostport trace: " + truncated + ": the capture ends in the middle of a packet (was it still being written?)\n",
 			"PASV  " + data + "  connected\n"},
@@ -1148,12 +1159,21 @@ func TestTraceErrors(t *testing.T) {
 			var out, errb bytes.Buffer
 			code := runTrace(tt.args, nil, &out, &errb)
 			assert.Equal(t, tt.code, code)
-			if tt.code == 2 || tt.name == "help" {
+			if tt.name == "help" {
+				assert.Equal(t, tt.wantErr, out.String(), "the help goes to standard output")
+				assert.Empty(t, errb.String())
+				return
+			}
+			if tt.code == 2 {
 				assert.Equal(t, tt.wantErr, errb.String())
 				assert.Empty(t, out.String())
 				return
 			}
 			assert.Equal(t, tt.wantErr, errb.String())
+			if tt.wantOut == "" {
+				assert.Empty(t, out.String(), "nothing was read, so no summary either")
+				return
+			}
 			assert.Contains(t, out.String(), tt.wantOut)
 		})
 	}
