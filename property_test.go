@@ -440,10 +440,11 @@ func checkPropValidLines(t *rapid.T) {
 func TestPropValidLines(t *testing.T) { rapid.Check(t, checkPropValidLines) }
 
 // checkPropHostileLines: every line of hostporttest.HostileLine is rejected
-// with a well-formed *ParseError of its class. For 227 and 228 replies, whose
-// rules for other lists in the text hostporttest may not follow yet (a list
-// too short to be read as the address is text), the reference parser in
-// slow_test.go is the judge where it reads a line otherwise, or where it
+// with a well-formed *ParseError of its class. For 227 and 228 replies, a
+// fault can turn the list into text before a later list (a space inside a
+// long list leaves a first part too short to be the address, and the rest is
+// read as one): there the reference parser in slow_test.go is the judge
+// where it reads a line otherwise than the generator's class, or where it
 // finds faults of more than one kind, any of which the parser may report.
 func checkPropHostileLines(t *rapid.T) {
 	line := hostporttest.HostileLine().Draw(t, "line")

@@ -271,7 +271,14 @@ func hostileList(t *rapid.T, f Form, l listLine) Line {
 		}
 		l.code = badCode(t, code)
 	case faultSecond:
-		n := rapid.IntRange(2, 6).Draw(t, "numbers")
+		// Only a second list that could itself be the address makes the
+		// reply ambiguous: six or more numbers after a 227, nine or more
+		// (the shortest long host-port) after a 228. Shorter lists are text.
+		least := 6
+		if f == FormLPSV {
+			least = 9
+		}
+		n := rapid.IntRange(least, least+3).Draw(t, "numbers")
 		second := make([]string, n)
 		for i := range second {
 			second[i] = strconv.Itoa(int(octetGen.Draw(t, "number")))
