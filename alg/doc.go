@@ -149,8 +149,8 @@
 // The session holds no more than one line per direction: a multi-line reply
 // of any length, or an endless line, is handled a line or a piece at a time.
 // Each direction holds about three buffers of the line cap (four for
-// commands). Passing lines
-// through allocates nothing, nor does rewriting one (beyond what the hook
-// does), and passing a control stream through costs less than twice what
-// bufio.Scanner takes to split it into lines (BenchmarkPassThrough).
+// commands). Passing lines through allocates nothing, nor does rewriting
+// one (beyond what the hook does), and passing a control stream through
+// costs about twice what bufio.Scanner takes to split it into lines
+// (BenchmarkPassThrough).
 package alg

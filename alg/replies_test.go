@@ -253,7 +253,7 @@ func checkNoStrayAddress(t *testing.T, in []byte, sizes []int) {
 			continue
 		}
 		i := strings.Index(piece, code)
-		if strings.IndexAny(piece[i+3:], "0123456789") < 0 {
+		if !strings.ContainsAny(piece[i+3:], "0123456789") {
 			continue
 		}
 		written++

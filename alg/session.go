@@ -536,7 +536,7 @@ func (s *Session) command(o int, line Line) error {
 	v := readVerb(body)
 	if !p.started {
 		p.started = true
-		if !knownVerb(v.name[:v.n]) {
+		if v.fold(body); !knownVerb(v.name[:v.n]) {
 			if err := s.notFTP(ClientToServer, b, false); err != nil {
 				return err
 			}

@@ -69,9 +69,10 @@ func knownVerb(verb []byte) bool {
 
 // isBlank reports whether c ends a verb for some server: C-locale white
 // space and NUL.
-func isBlank(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r' || c == '\n' || c == 0
-}
+func isBlank(c byte) bool { return c <= ' ' && blanks>>c&1 != 0 }
+
+// blanks has bit c set for each byte c that isBlank reports.
+const blanks = 1<<' ' | 1<<'\t' | 1<<'\v' | 1<<'\f' | 1<<'\r' | 1<<'\n' | 1<<0
 
 // foldRune returns the ASCII letters that Python's str.upper makes of the
 // UTF-8 sequence at the start of b, and its length, or "", 0 if it makes
@@ -104,7 +105,9 @@ type verb struct {
 }
 
 // readVerb reads the verb of a command body (after Telnet processing) in the
-// lenient way described above.
+// lenient way described above. For a verb of ASCII bytes it fills in name
+// only if the verb is one of those that the session handles; verbName gives
+// the name of any verb.
 func readVerb(body []byte) verb {
 	var v verb
 	i := 0
@@ -112,35 +115,53 @@ func readVerb(body []byte) verb {
 		i++
 	}
 	j := i
+	var hi byte
 	for j < len(body) && !isBlank(body[j]) {
+		hi |= body[j]
 		j++
 	}
 	v.i, v.j = i, j
-	plain := true
-	for p := i; p < j; {
+	plain := hi < 0x80
+	if plain {
+		if j-i == 4 {
+			v.kind = kind4(binary.LittleEndian.Uint32(body[i:]))
+		}
+	} else {
+		v.fold(body)
+		if v.n == 4 {
+			v.kind = kind4(binary.LittleEndian.Uint32(v.name[:]))
+		}
+	}
+	if v.kind != kOther && plain {
+		v.fold(body)
+	}
+	v.odd = v.kind != kOther && (i > 0 || !plain || j < len(body) && body[j] != ' ')
+	return v
+}
+
+// fold fills in v.name with the verb body[v.i:v.j] in upper case, ASCII
+// letters folded from those listed in foldRune, or leaves v.n at 0 if the
+// verb has other non-ASCII bytes or is longer than v.name.
+func (v *verb) fold(body []byte) {
+	v.n = 0
+	for p := v.i; p < v.j; {
 		c := body[p]
 		if c < 0x80 {
 			if v.n == len(v.name) {
 				v.n = 0
-				return v
+				return
 			}
 			v.name[v.n] = upper(c)
 			v.n++
 			p++
 			continue
 		}
-		s, size := foldRune(body[p:j])
+		s, size := foldRune(body[p:v.j])
 		if size == 0 || v.n+len(s) > len(v.name) {
 			v.n = 0
-			return v // not a name that a server knows: an unknown verb
+			return // not a name that a server knows: an unknown verb
 		}
 		v.n += copy(v.name[v.n:], s)
 		p += size
-		plain = false
 	}
-	if v.n == 4 {
-		v.kind = kind4(binary.LittleEndian.Uint32(v.name[:]))
-	}
-	v.odd = v.kind != kOther && (i > 0 || !plain || j < len(body) && body[j] != ' ')
-	return v
 }
