@@ -155,7 +155,7 @@ var clientCases = []clientCase{
 	{peer: "lftp", col: "PORT/v4", argv: lftpArgv("; set ftp:passive-mode off")},
 	{peer: "lftp", col: "EPSV/v6", argv: lftpArgv("")},
 	{peer: "lftp", col: "EPRT/v6", argv: lftpArgv("; set ftp:passive-mode off"),
-		refused: "< 501 EPRT refused: hostport.ActivePolicy.Check: target [::]:",
+		refused: "< 501 EPRT refused: unusable address.",
 		why:     "lftp 4.9.2 sends EPRT |2|::|port| on IPv6 (the unspecified address, whatever ftp:bind-data-socket or net:socket-bind-ipv6 say), which ActivePolicy refuses as unusable (501), as ProFTPD, Pure-FTPd and pyftpdlib do; only vsftpd accepts it"},
 
 	{peer: "tnftp", col: "EPSV/v4", argv: tnftpAuto()},
