@@ -36,7 +36,7 @@ ends of the control connection; FORM is the command: PASV, EPSV or LPSV,
 whose reply names the endpoint, or PORT, EPRT or LPRT, which name it.
 ENDPOINT is the data address, as address:port (for EPSV, the port at the
 server's address); "invalid" if it does not parse, "-" if there is none
-(the command was refused, or its reply is not in the capture). FLAGS are
+(the command was rejected, or its reply is not in the capture). FLAGS are
 "-" or some of:
 
 	nat-mismatch     the address of a 227 or 228 reply is not the server's
@@ -45,7 +45,7 @@ server's address); "invalid" if it does not parse, "-" if there is none
 	foreign-address  a PORT, EPRT or LPRT command names a host other than
 	                 the client: a client behind NAT, or a bounce (RFC 2577)
 	privileged-port  the endpoint's port is below 1024
-	refused          the peer answered the command with a 4xx or 5xx reply
+	rejected         the server answered the command with a 4xx or 5xx reply
 	conflicting-retransmit
 	                 a retransmitted segment carried other bytes of the
 	                 command or reply than the first transmission: the trace
@@ -60,21 +60,29 @@ server's address); "invalid" if it does not parse, "-" if there is none
 A connection counts when the host that should open it (the client for PASV,
 EPSV and LPSV, the server for PORT, EPRT and LPRT) sends a SYN to the
 endpoint and the endpoint answers it with a SYN-ACK (or, in a capture of one
-direction, the SYN is followed by the handshake's ACK).
+direction, the SYN is followed by the handshake's ACK). A connection attempt
+is refused when the endpoint answers its SYN with a RST; "refused" always
+means that, and "rejected" a 4xx or 5xx reply to a command.
 
 A summary follows: the numbers of control connections and negotiations, and
 a diagnosis in plain words of each problem found, such as a server that
-advertises an address it does not own.
+advertises an address it does not own. The diagnosis names the connection
+attempts that had no answer, and the remedies a NAT needs: the router's FTP
+helper (nf_conntrack_ftp / ct helper ftp), natproxy, the server's setting of
+its public address, or another mode. When the addresses show that the
+capture is inside a NAT (a server at a private address with clients at
+public ones, or the reverse), it says what such a capture cannot show.
 
 With -json, each negotiation is a JSON object on a line of its own, with
 the fields kind ("negotiation"), time, client, server, form, command, reply,
 endpoint, error (why the address does not parse), flags (connected without
-its address), connected_to and dials (each connection attempt: to, from, and
-result "connected", "reset" or "no-answer"); then each problem is one, with
-the fields kind ("problem"), problem (nat-mismatch, foreign-address,
-privileged-port, refused, no-connection, invalid or conflicting-retransmit),
-form, server or client,
-count, example and diagnosis. Absent fields are left out.
+its address), connected_to and dials (each connection attempt: to, from,
+result "connected", "reset" (refused) or "no-answer", and syns, the SYNs it
+sent); then each problem is one, with the fields kind ("problem"), problem
+(nat-mismatch, foreign-address, privileged-port, rejected, no-connection,
+invalid or conflicting-retransmit), form, server or client (both for a
+rejected PORT, EPRT or LPRT), count, example and diagnosis. Absent fields are
+left out.
 
 Memory stays bounded whatever the capture holds (under 100 MB with the
 defaults): connections quiet for two minutes are closed (an FTP control

@@ -18,7 +18,7 @@ const (
 	flagNATMismatch  = "nat-mismatch"
 	flagForeign      = "foreign-address"
 	flagPrivileged   = "privileged-port"
-	flagRefused      = "refused"
+	flagRejected     = "rejected"
 	flagConflict     = "conflicting-retransmit"
 	flagConnected    = "connected"
 	flagNoConnection = "no-connection"
@@ -43,8 +43,8 @@ type negotiation struct {
 	peer     netip.Addr     // the host expected to connect to the endpoint
 	err      string         // why the address did not parse
 
-	natMismatch, foreign, privileged, refused bool
-	conflict                                  bool // a retransmission of its command or reply differs
+	natMismatch, foreign, privileged, rejected bool
+	conflict                                   bool // a retransmission of its command or reply differs
 
 	cmdSpan, replySpan seqSpan // where its command and reply are in their streams
 
@@ -61,6 +61,7 @@ type negotiation struct {
 type dial struct {
 	to, from netip.AddrPort
 	synSeen  bool
+	syns     int    // the SYNs sent from from, retransmissions included
 	result   string // "connected", "reset" or "" (no answer seen)
 }
 
@@ -138,7 +139,7 @@ func (t *tracer) negotiationReply(n *negotiation, code int, line string, ts time
 	}
 	n.reply, n.code, n.replied = clip(line), code, true
 	if code >= 400 {
-		n.refused = true
+		n.rejected = true
 		t.finalize(n)
 		return
 	}
@@ -324,7 +325,11 @@ func (t *tracer) observe(n *negotiation, e tcpEvent) {
 	switch {
 	case e.syn && !e.ack:
 		if sameHost(e.src.Addr(), n.peer) {
+			if d.from != e.src {
+				d.syns = 0
+			}
 			d.from, d.synSeen = e.src, true
+			d.syns++
 		}
 	case e.syn:
 		if sameHost(e.dst.Addr(), n.peer) && (!d.synSeen || d.from == e.dst) {
@@ -424,8 +429,8 @@ func (n *negotiation) flags(text bool) []string {
 	if n.privileged {
 		f = append(f, flagPrivileged)
 	}
-	if n.refused {
-		f = append(f, flagRefused)
+	if n.rejected {
+		f = append(f, flagRejected)
 	}
 	if n.conflict {
 		f = append(f, flagConflict)
@@ -466,7 +471,8 @@ type jsonNegotiation struct {
 type jsonDial struct {
 	To     string `json:"to"`
 	From   string `json:"from"`
-	Result string `json:"result"` // "connected", "reset" or "no-answer"
+	Result string `json:"result"`         // "connected", "reset" or "no-answer"
+	SYNs   int    `json:"syns,omitempty"` // SYNs seen, retransmissions included
 }
 
 // emit prints a finished negotiation and counts it for the summary. Its
@@ -513,7 +519,7 @@ func (t *tracer) emit(n *negotiation) {
 			if r == "" {
 				r = "no-answer"
 			}
-			j.Dials = append(j.Dials, jsonDial{To: d.to.String(), From: d.from.String(), Result: r})
+			j.Dials = append(j.Dials, jsonDial{To: d.to.String(), From: d.from.String(), Result: r, SYNs: d.syns})
 		}
 		t.writeJSON(j)
 		return
@@ -561,7 +567,7 @@ const (
 	probNATMismatch  = "nat-mismatch"    // a 227/228 address not the server's
 	probForeign      = "foreign-address" // a PORT/EPRT/LPRT address not the client's
 	probPrivileged   = "privileged-port"
-	probRefused      = "refused"
+	probRejected     = "rejected"
 	probNoConnection = "no-connection"
 	probInvalid      = "invalid" // an address that does not parse
 	probConflict     = "conflicting-retransmit"
@@ -571,26 +577,38 @@ const (
 type problemKey struct {
 	kind   string
 	form   string
-	side   netip.AddrPort // the server for passive forms; the client's host (port 0) otherwise
+	side   netip.AddrPort // the server for passive forms and rejections; the client's host (port 0) otherwise
+	client netip.Addr     // the client's host, for a rejected PORT, EPRT or LPRT
 	named  netip.Addr
 	port   uint16
-	detail string // the reply (refused) or the reason (invalid)
+	detail string // the reply (rejected) or the reason (invalid)
 }
+
+// maxUnanswered is the most unanswered dials a problem names.
+const maxUnanswered = 3
 
 // A problem is a group of negotiations with the same problem, for the
 // summary.
 type problem struct {
-	key      problemKey
-	count    int
-	example  string         // a line that shows it
-	own      netip.Addr     // the address the packets show for the side
-	toNamed  int            // data connections to the named endpoint
-	toReal   int            // data connections to the real address instead
-	none     int            // no data connection
-	resets   int            // connection attempts refused with RST
-	resetAt  netip.AddrPort // one of the addresses that refused
-	refused  int            // the peer refused the command
-	accepted int            // the peer accepted it (2xx)
+	key        problemKey
+	count      int
+	example    string         // a line that shows it
+	own        netip.Addr     // the address the packets show for the side
+	toNamed    int            // data connections to the named endpoint
+	toReal     int            // data connections to the real address instead
+	none       int            // no data connection
+	resets     int            // connection attempts refused with RST
+	resetAt    netip.AddrPort // one of the addresses that refused
+	rejected   int            // the peer rejected the command (4xx, 5xx)
+	accepted   int            // the peer accepted it (2xx)
+	endpoint   netip.AddrPort // the endpoint of the first negotiation
+	unanswered []dial         // dials whose SYNs had no answer, the first maxUnanswered
+	silent     int            // how many dials had no answer in all
+	// How many of the negotiations had a server, and a client, at a
+	// routable (public) address, and at a private one: they show which
+	// side of a NAT the capture is on.
+	publicServers, privateServers int
+	publicClients, privateClients int
 }
 
 // account counts a finished negotiation for the summary.
@@ -603,14 +621,20 @@ func (t *tracer) account(n *negotiation) {
 		own = n.client.Addr()
 	}
 	note := func(kind string, key problemKey) {
-		key.kind, key.form, key.side = kind, n.form, side
+		key.kind, key.form = kind, n.form
+		if !key.side.IsValid() {
+			key.side = side
+		}
 		p := t.problemIndex[key]
 		if p == nil {
 			if len(t.problems) >= maxProblems {
 				t.droppedProblems++
 				return
 			}
-			p = &problem{key: key, own: own}
+			p = &problem{key: key, own: own, endpoint: n.endpoint}
+			if key.side == n.server {
+				p.own = n.server.Addr()
+			}
 			t.problemIndex[key] = p
 			t.problems = append(t.problems, p)
 		}
@@ -626,20 +650,36 @@ func (t *tracer) account(n *negotiation) {
 			p.toNamed++
 		case n.connectedTo.IsValid():
 			p.toReal++
-		case n.endpoint.IsValid() && !n.refused:
+		case n.endpoint.IsValid() && !n.rejected:
 			p.none++
 		}
 		for _, d := range n.dials {
-			if d.result == "reset" {
+			switch {
+			case d.result == "reset":
 				p.resets++
 				p.resetAt = d.to
+			case d.result == "" && d.synSeen:
+				if len(p.unanswered) < maxUnanswered {
+					p.unanswered = append(p.unanswered, d)
+				}
+				p.silent++
 			}
 		}
 		switch {
-		case n.refused:
-			p.refused++
+		case n.rejected:
+			p.rejected++
 		case n.code/100 == 2:
 			p.accepted++
+		}
+		if routable(n.server.Addr()) {
+			p.publicServers++
+		} else {
+			p.privateServers++
+		}
+		if routable(n.client.Addr()) {
+			p.publicClients++
+		} else {
+			p.privateClients++
 		}
 	}
 	switch {
@@ -654,10 +694,16 @@ func (t *tracer) account(n *negotiation) {
 	if n.err != "" {
 		note(probInvalid, problemKey{detail: n.err})
 	}
-	if n.refused && !n.foreign && !n.privileged && n.err == "" {
-		note(probRefused, problemKey{detail: n.reply})
+	if n.rejected && !n.foreign && !n.privileged && n.err == "" {
+		// The server rejects; for PORT, EPRT and LPRT, the client whose
+		// address it rejects is named too.
+		key := problemKey{side: n.server, detail: n.reply}
+		if !n.passive() {
+			key.client = n.client.Addr()
+		}
+		note(probRejected, key)
 	}
-	if n.endpoint.IsValid() && !n.connectedTo.IsValid() && !n.refused && !n.natMismatch {
+	if n.endpoint.IsValid() && !n.connectedTo.IsValid() && !n.rejected && !n.natMismatch {
 		note(probNoConnection, problemKey{})
 	}
 	if n.conflict {
@@ -740,6 +786,9 @@ func (t *tracer) summary() {
 				j.Server = p.key.side.String()
 			} else {
 				j.Client = p.key.side.Addr().String()
+			}
+			if p.key.client.IsValid() {
+				j.Client = p.key.client.String()
 			}
 			t.writeJSON(j)
 		}
@@ -861,6 +910,41 @@ func (p *problem) label() string {
 	return p.key.kind
 }
 
+// Remedies the diagnoses name, as a NAT lab with the Linux FTP helper on and
+// off, and with natproxy on the router, shows them to work.
+const (
+	// helperName is the kernel's FTP helper, which reads the control
+	// connection and rewrites addresses and opens ports for data connections.
+	helperName = "the router's FTP helper (nf_conntrack_ftp / ct helper ftp)"
+	// helperOrProxy is the helper, or natproxy on the router in its stead.
+	helperOrProxy = helperName + " or natproxy"
+	// activeFix fixes a PORT, EPRT or LPRT that a NAT in front of the client
+	// does not rewrite.
+	activeFix = helperOrProxy + " rewrites the command; or use passive mode (EPSV or PASV)."
+	// masquerade names the settings that make a server behind a NAT
+	// advertise its public address.
+	masquerade = "vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd ForcePassiveIP or -P"
+	// activeDrop fixes a firewall or NAT that drops the data connections
+	// of PORT, EPRT or LPRT.
+	activeDrop = "If a firewall drops them, " + helperOrProxy + " lets them through; or use passive mode (EPSV or PASV)."
+	// outsideCapture says where to look for what an inside capture misses.
+	outsideCapture = "A capture outside the NAT shows it."
+)
+
+// behindServerNAT reports whether the problem's negotiations show a server at
+// a private address and clients at public ones: the server is behind a NAT
+// that forwards its control port, and the capture is inside that NAT.
+func (p *problem) behindServerNAT() bool {
+	return p.privateServers > 0 && p.publicServers == 0 && p.publicClients > 0 && p.privateClients == 0
+}
+
+// behindClientNAT reports whether the problem's negotiations show a client at
+// a private address and servers at public ones: the client is behind a NAT,
+// and the capture is inside that NAT.
+func (p *problem) behindClientNAT() bool {
+	return p.privateClients > 0 && p.publicClients == 0 && p.publicServers > 0 && p.privateServers == 0
+}
+
 // diagnosis says in plain words what the problem means and what to do.
 func (p *problem) diagnosis() string {
 	k := p.key
@@ -878,26 +962,47 @@ func (p *problem) diagnosis() string {
 	switch k.kind {
 	case probNATMismatch:
 		fmt.Fprintf(&b, " advertised %s in %s, but its packets come from %s", k.named, replies, p.own)
-		if routable(k.named) && !routable(p.own) {
+		switch {
+		case routable(k.named) && !routable(p.own) && p.behindServerNAT():
+			// Captured inside the server's NAT, with a masquerade address
+			// that is right for the clients outside.
+			fmt.Fprintf(&b, ": the server advertises a public address, most likely its NAT's (a masquerade setting "+
+				"such as vsftpd pasv_address), and this capture is inside the NAT. That is right for its clients, "+
+				"which are outside; the NAT must forward the advertised port to the server.")
+			if p.none > 0 && p.silent == 0 && p.resets == 0 {
+				fmt.Fprintf(&b, " No SYN to the server's port arrived inside the NAT; this capture cannot show whether "+
+					"the client dialed %s, nor what the NAT did with it. %s", p.endpoint, outsideCapture)
+			}
+			fmt.Fprintf(&b, " If the NAT forwards only the control port, forward the passive port range too, or run "+
+				"natproxy on it; %s does not open the port a %s reply names when the reply already names the public "+
+				"address (it does for the server's inside address, without the masquerade setting, and for EPSV).",
+				helperName, replyCode(k.form))
+		case routable(k.named) && !routable(p.own):
 			// Captured inside the server's NAT, with a masquerade address
 			// that may well be right for the clients outside.
 			fmt.Fprintf(&b, ": the server advertises a public address, most likely its NAT's (a masquerade setting "+
 				"such as vsftpd pasv_address), and this capture is inside the NAT. That is right for clients outside; "+
 				"clients inside that trust %s replies must dial the public address, which fails unless the NAT "+
 				"forwards it back in (hairpin). EPSV avoids the question.", replyCode(k.form))
-		} else {
+		case !routable(k.named) && routable(p.own):
+			fmt.Fprintf(&b, ": the server advertises its private inside address, so it is most likely behind a NAT "+
+				"that forwards its control port but does not rewrite the %s reply. Set its public address (%s), or "+
+				"enable %s, which rewrites the reply, or run natproxy on the router. Clients that trust %s replies "+
+				"fail; clients that dial the control connection's address instead (curl, lftp, Python ftplib by "+
+				"default) work, and so does EPSV.", replyCode(k.form), masquerade, helperName, replyCode(k.form))
+		default:
 			fmt.Fprintf(&b, ": the server advertises an address it does not own. Its NAT or masquerade setting "+
-				"(vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd -P) does not match the address clients "+
-				"reach it at. Clients that trust %s replies will fail; clients that dial the control connection's "+
-				"address instead (curl, lftp, Python ftplib by default) work, and so does EPSV.", replyCode(k.form))
+				"(%s) does not match the address clients reach it at. Clients that trust %s replies will fail; "+
+				"clients that dial the control connection's address instead (curl, lftp, Python ftplib by default) "+
+				"work, and so does EPSV.", masquerade, replyCode(k.form))
 		}
-		b.WriteString(p.outcome("the advertised address", "the server's real address"))
+		b.WriteString(p.outcome("the advertised address", "the server's real address", "client"))
 	case probForeign:
 		fmt.Fprintf(&b, " named %s in %s, but its packets come from %s. ", k.named, cmds, p.own)
 		switch {
 		case k.named.IsUnspecified():
 			b.WriteString("The unspecified address is no host (lftp sends it in EPRT over IPv6): " +
-				"vsftpd dials its own host for it, other servers refuse it. ")
+				"vsftpd dials its own host for it, other servers reject it. ")
 		case routable(k.named) && !routable(p.own):
 			b.WriteString("The client most likely advertises its NAT's public address (set in the client, " +
 				"or written in by the NAT), and this capture is inside the NAT; the server connects to the NAT, " +
@@ -905,40 +1010,33 @@ func (p *problem) diagnosis() string {
 		case !routable(k.named):
 			b.WriteString("The client is most likely behind a NAT that does not rewrite the command and advertises " +
 				"its inside address, so the server cannot reach it; or this is an FTP bounce attempt (RFC 2577). " +
-				"Behind a NAT, use passive mode (EPSV or PASV). ")
+				"Behind a NAT, " + activeFix + " ")
 		default:
 			b.WriteString("The command asks the server to connect to another host: an FTP bounce attempt (RFC 2577), " +
 				"or a site-to-site (FXP) transfer. ")
 		}
-		b.WriteString(p.verdict("as servers should refuse addresses other than the client's",
-			"but servers should refuse addresses other than the client's, or clients can use them against "+
-				"third hosts (vsftpd port_promiscuous=NO and ProFTPD AllowForeignAddress off refuse them)"))
-		b.WriteString(p.outcome("the named address", "the client's real address"))
+		b.WriteString(p.verdict("as servers should reject addresses other than the client's",
+			"but servers should reject addresses other than the client's, or clients can use them against "+
+				"third hosts (vsftpd port_promiscuous=NO and ProFTPD AllowForeignAddress off reject them)"))
+		b.WriteString(p.outcome("the named address", "the client's real address", "server"))
 	case probPrivileged:
 		if k.side.Port() != 0 {
-			fmt.Fprintf(&b, " advertised port %d, below 1024, in %s: clients and firewalls may refuse data connections "+
+			fmt.Fprintf(&b, " advertised port %d, below 1024, in %s: clients and firewalls may block data connections "+
 				"to well-known ports. Use a passive port range above 1023.", k.port, replies)
 			break
 		}
 		fmt.Fprintf(&b, " asked for data connections to port %d, below 1024, in %s: well-known services listen there, "+
-			"and RFC 2577 advises servers to refuse such ports against bounce attacks on them. ", k.port, cmds)
+			"and RFC 2577 advises servers to reject such ports against bounce attacks on them. ", k.port, cmds)
 		b.WriteString(p.verdict("as RFC 2577 advises", "which RFC 2577 advises against"))
-	case probRefused:
-		fmt.Fprintf(&b, " answered %s with %q: ", cmds, k.detail)
-		b.WriteString(refusalHint(k.form, p.code()))
+	case probRejected:
+		fmt.Fprintf(&b, " answered %s", cmds)
+		if k.client.IsValid() {
+			fmt.Fprintf(&b, " from client %s", k.client)
+		}
+		fmt.Fprintf(&b, " with %q: ", k.detail)
+		b.WriteString(p.rejection())
 	case probNoConnection:
-		if k.side.Port() != 0 {
-			fmt.Fprintf(&b, " announced a data endpoint in %s, but no data connection to it followed: a firewall or NAT "+
-				"between client and server may drop it (the passive port range must be open and forwarded), "+
-				"the client may have given up, or the capture filter leaves out the data ports.", replies)
-		} else {
-			fmt.Fprintf(&b, " sent %s, but the server did not connect to the endpoint: a firewall or NAT in front of "+
-				"the client may block incoming connections (use passive mode), the server may have given up, "+
-				"or the capture filter leaves out the data ports.", cmds)
-		}
-		if p.resets > 0 {
-			fmt.Fprintf(&b, " Connection attempts to %s were refused (RST) %s: nothing listened there.", p.resetAt, times(p.resets))
-		}
+		p.noConnection(&b, cmds, replies)
 	case probConflict:
 		what := cmds
 		if k.side.Port() != 0 {
@@ -963,7 +1061,163 @@ func (p *problem) diagnosis() string {
 	return strings.TrimSpace(b.String())
 }
 
-// code returns the reply code of the example of a refused problem.
+// noConnection writes the diagnosis of negotiations that no data connection
+// followed: what the capture shows of the dials, what it cannot show, and
+// what to do.
+func (p *problem) noConnection(b *strings.Builder, cmds, replies string) {
+	k := p.key
+	passive := k.side.Port() != 0
+	dialer := "the server"
+	if passive {
+		dialer = "the client"
+		fmt.Fprintf(b, " announced a data endpoint in %s, but no data connection to it followed", replies)
+	} else {
+		fmt.Fprintf(b, " sent %s, but no data connection to the endpoint followed", cmds)
+	}
+	switch {
+	case p.resets > 0:
+		fmt.Fprintf(b, ": connection attempts to %s were refused (RST) %s: nothing listened there", p.resetAt, times(p.resets))
+		if passive {
+			fmt.Fprintf(b, ", or a NAT in front of the server does not forward the port. Such a NAT must forward "+
+				"the passive port range as well as the control port, or natproxy on it relays the data "+
+				"connections; %s opens the port for EPSV, and for a 227 reply that names the server's inside "+
+				"address, but not for one that already names the public address (%s).", helperName, masquerade)
+		} else {
+			b.WriteString(", or a firewall in front of the client rejects the connection; use passive mode.")
+		}
+	case p.silent > 0:
+		fmt.Fprintf(b, ": %s", p.unansweredText(dialer))
+		if !p.behindServerNAT() {
+			if passive {
+				b.WriteString(": a firewall or NAT between them drops it (the passive port range must be open, " +
+					"and forwarded to the server by a NAT in front of it).")
+			} else {
+				b.WriteString(": a firewall or NAT between them drops it (in front of the client, incoming " +
+					"connections; in front of the server, its outgoing ones). " + activeDrop)
+			}
+		} else {
+			b.WriteString(".")
+		}
+	default:
+		fmt.Fprintf(b, ", and no SYN to it was seen")
+		if !p.behindServerNAT() {
+			if passive {
+				b.WriteString(": the client may have given up or dialed another address, a firewall or NAT " +
+					"between client and server may drop its SYNs before they reach this capture (the passive " +
+					"port range must be open, and forwarded to the server by a NAT in front of it), or the capture " +
+					"filter leaves out the data ports.")
+			} else {
+				b.WriteString(": the server may not have dialed, a firewall or NAT between them may drop its SYNs " +
+					"before they reach this capture (in front of the client, incoming connections; in front of " +
+					"the server, its outgoing ones), or the capture filter leaves out the data ports. " + activeDrop)
+			}
+		} else {
+			b.WriteString(".")
+		}
+	}
+	switch {
+	case p.behindServerNAT():
+		b.WriteString(" The server's address is private and the client's public: the server is behind a NAT that " +
+			"forwards its control port, and this capture is inside the NAT, so it cannot show what happened outside: ")
+		if passive {
+			b.WriteString("whether the client dialed, to which address, and whether the NAT forwarded its SYNs. " +
+				outsideCapture)
+			if k.form == "PASV" || k.form == "LPSV" {
+				fmt.Fprintf(b, " The %s reply names the server's inside address, which clients outside cannot reach "+
+					"unless the NAT rewrites it: set the server's public address (%s), or enable %s, or run natproxy "+
+					"on the router; clients that dial the control connection's address instead, and EPSV, avoid it.",
+					replyCode(k.form), masquerade, helperName)
+			} else {
+				fmt.Fprintf(b, " The NAT must forward the passive port range to the server; %s "+
+					"does it for each data connection.", helperOrProxy)
+			}
+		} else {
+			b.WriteString("whether the NAT let the server's SYNs out, and whether a firewall in front of the client " +
+				"let them in. " + outsideCapture + " " + activeDrop)
+		}
+	case !passive && p.behindClientNAT():
+		b.WriteString(" The client's address is private and the server's public: the client is behind a NAT, " +
+			"and its command names its inside address, which the server cannot reach. " + sentence(activeFix))
+	}
+}
+
+// unansweredText names the dials of the problem that had no answer, who
+// made them, and how many SYNs each sent.
+func (p *problem) unansweredText(who string) string {
+	parts := make([]string, 0, len(p.unanswered))
+	for _, d := range p.unanswered {
+		parts = append(parts, fmt.Sprintf("from %s to %s (%s)", d.from, d.to, plural(d.syns, "SYN")))
+	}
+	s := who + "'s dial " + parts[0]
+	if len(parts) > 1 {
+		s = who + "'s dials " + strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	}
+	if more := p.silent - len(p.unanswered); more > 0 {
+		s += fmt.Sprintf(", and %d more,", more)
+	}
+	return s + " went unanswered"
+}
+
+// sentence returns s with its first letter in upper case.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// rejection explains a rejected command by its reply code and, for an
+// address the server rejects, what a NAT has to do with it.
+func (p *problem) rejection() string {
+	k := p.key
+	code := p.code()
+	active := k.form == "PORT" || k.form == "EPRT" || k.form == "LPRT"
+	extended := k.form == "EPSV" || k.form == "EPRT" || k.form == "LPSV" || k.form == "LPRT"
+	switch {
+	case code == 522:
+		return "the server does not support that network protocol (RFC 2428); the reply names the ones it does."
+	case code == 521:
+		return "the server does not support that address family (RFC 1639)."
+	case extended && (code == 502 || code == 500 && (!active || unknownCommand(k.detail))):
+		return "the server does not implement the command; clients fall back to PASV or PORT."
+	case code == 425 && k.form == "PASV":
+		return "the server cannot open a passive data port for this command; on IPv6, some servers (Pure-FTPd) " +
+			"reject PASV and want EPSV."
+	case code == 550:
+		return "the server does not allow the command here (after EPSV ALL, for one)."
+	case !active:
+		return "the client needs another command or mode."
+	}
+	s := "the server does not accept the address or its syntax"
+	if extended && code == 500 {
+		s += " (or, on a server that does not know the command, the command)"
+	}
+	switch {
+	case routable(k.client):
+		return s + "; use passive mode (EPSV or PASV)."
+	case p.behindClientNAT():
+		return s + ". The client names its own address, a private one, to a server at a public address: it is " +
+			"most likely behind a NAT, which shows the server another address, and servers reject addresses " +
+			"other than the client's, as they should. " + sentence(activeFix)
+	}
+	return s + ". The client names its own address, a private one: if a NAT is between client and server, the " +
+		"server sees the NAT's address and rejects this one, as servers should reject addresses other than the " +
+		"client's; " + activeFix
+}
+
+// unknownCommand reports whether the text of a 500 reply says that the
+// server does not know the command, rather than that it rejects its argument.
+func unknownCommand(reply string) bool {
+	r := strings.ToLower(reply)
+	for _, w := range []string{"unknown", "not understood", "not implemented", "unrecognized", "unrecognised", "not recognized"} {
+		if strings.Contains(r, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// code returns the reply code of the example of a rejected problem.
 func (p *problem) code() int {
 	if c, err := strconv.Atoi(p.key.detail[:min(3, len(p.key.detail))]); err == nil {
 		return c
@@ -971,12 +1225,12 @@ func (p *problem) code() int {
 	return 0
 }
 
-// verdict says how the peer answered the commands: refused (good) or
+// verdict says how the server answered the commands: rejected (good) or
 // accepted (bad), with the explanations given.
 func (p *problem) verdict(good, bad string) string {
 	var parts []string
-	if p.refused > 0 {
-		parts = append(parts, fmt.Sprintf("The server refused %s, %s.", pluralOf(p.refused, p.count), good))
+	if p.rejected > 0 {
+		parts = append(parts, fmt.Sprintf("The server rejected %s, %s.", pluralOf(p.rejected, p.count), good))
 	}
 	if p.accepted > 0 {
 		parts = append(parts, fmt.Sprintf("The server accepted %s, %s.", pluralOf(p.accepted, p.count), bad))
@@ -997,8 +1251,9 @@ func pluralOf(n, of int) string {
 	return strconv.Itoa(n) + " of them"
 }
 
-// outcome says where the data connections went.
-func (p *problem) outcome(named, real string) string {
+// outcome says where the data connections went, and names the dials that
+// had no answer; dialer is the side that dials.
+func (p *problem) outcome(named, real, dialer string) string {
 	var parts []string
 	if p.toNamed > 0 {
 		parts = append(parts, fmt.Sprintf("%d went to %s", p.toNamed, named))
@@ -1013,31 +1268,13 @@ func (p *problem) outcome(named, real string) string {
 		return ""
 	}
 	s := " Data connections: " + strings.Join(parts, ", ") + "."
+	if p.silent > 0 {
+		s += " " + sentence(p.unansweredText("the "+dialer)) + "."
+	}
 	if p.resets > 0 {
 		s += fmt.Sprintf(" Connections to %s were refused (RST) %s: nothing listens there.", p.resetAt, times(p.resets))
 	}
 	return s
-}
-
-// refusalHint explains a refusal by its reply code.
-func refusalHint(form string, code int) string {
-	extended := form == "EPSV" || form == "EPRT" || form == "LPSV" || form == "LPRT"
-	switch {
-	case code == 522:
-		return "the server does not support that network protocol (RFC 2428); the reply names the ones it does."
-	case code == 521:
-		return "the server does not support that address family (RFC 1639)."
-	case extended && (code == 500 || code == 502):
-		return "the server does not implement the command; clients fall back to PASV or PORT."
-	case code == 425 && form == "PASV":
-		return "the server cannot open a passive data port for this command; on IPv6, some servers (Pure-FTPd) " +
-			"refuse PASV and want EPSV."
-	case code == 550:
-		return "the server does not allow the command here (after EPSV ALL, for one)."
-	case form == "PORT" || form == "EPRT" || form == "LPRT":
-		return "the server does not accept the address or its syntax; use passive mode."
-	}
-	return "the client needs another command or mode."
 }
 
 // routable reports whether a is an address that can be reached across the

@@ -194,7 +194,7 @@ func TestTraceFlags(t *testing.T) {
 			},
 		},
 		{
-			name: "EPSV refused, then PASV",
+			name: "EPSV rejected, then PASV",
 			steps: func(c *capture, tc *tcpConn) {
 				tc.cmd("EPSV")
 				tc.reply("500 Unknown command.")
@@ -203,11 +203,11 @@ func TestTraceFlags(t *testing.T) {
 				c.data("198.51.100.7:40001", data, "")
 			},
 			want: []string{
-				cli + " -> " + srv + "  EPSV  -  refused",
+				cli + " -> " + srv + "  EPSV  -  rejected",
 				cli + " -> " + srv + "  PASV  " + data + "  connected",
 			},
 			summary: []string{
-				`- refused: server 192.0.2.10:2121 answered 1 EPSV command with "500 Unknown`,
+				`- rejected: server 192.0.2.10:2121 answered 1 EPSV command with "500 Unknown`,
 				`the server does not implement the command; clients fall back to PASV or PORT.`,
 				"(1 PASV, 1 EPSV)",
 			},
@@ -257,15 +257,15 @@ func TestTraceFlags(t *testing.T) {
 			want: []string{cli + " -> " + srv + "  PORT  198.51.100.7:40000  connected"},
 		},
 		{
-			name: "PORT bounce to a privileged port, refused",
+			name: "PORT bounce to a privileged port, rejected",
 			steps: func(c *capture, tc *tcpConn) {
 				tc.cmd("PORT 203,0,113,99,0,25")
 				tc.reply("500 Illegal PORT command.")
 			},
-			want: []string{cli + " -> " + srv + "  PORT  203.0.113.99:25  nat-mismatch foreign-address privileged-port refused no-connection"},
+			want: []string{cli + " -> " + srv + "  PORT  203.0.113.99:25  nat-mismatch foreign-address privileged-port rejected no-connection"},
 			summary: []string{
 				"- nat-mismatch, foreign-address: client 198.51.100.7 named 203.0.113.99 in 1\n  PORT command, but its packets come from 198.51.100.7. The command asks the\n  server to connect to another host: an FTP bounce attempt (RFC 2577)",
-				"The server refused it, as servers should refuse addresses other\n  than the client's.",
+				"The server rejected it, as servers should reject addresses other\n  than the client's.",
 				"- privileged-port: client 198.51.100.7 asked for data connections to port 25,",
 			},
 		},
@@ -281,18 +281,18 @@ func TestTraceFlags(t *testing.T) {
 			want: []string{cli + " -> " + srv + "  PORT  10.0.0.5:40000  nat-mismatch foreign-address no-connection"},
 			summary: []string{
 				"The client is most likely behind a NAT that does not rewrite the command",
-				"The server accepted it, but servers should refuse addresses other than the client's",
+				"The server accepted it, but servers should reject addresses other than the client's",
 				"Data connections: 1 had none.",
 			},
 		},
 		{
-			name: "PORT to a privileged port of the client, refused",
+			name: "PORT to a privileged port of the client, rejected",
 			steps: func(c *capture, tc *tcpConn) {
 				tc.cmd("PORT 198,51,100,7,0,80")
 				tc.reply("500 Illegal PORT command.")
 			},
-			want:    []string{cli + " -> " + srv + "  PORT  198.51.100.7:80  privileged-port refused no-connection"},
-			summary: []string{"The server refused it, as RFC 2577 advises."},
+			want:    []string{cli + " -> " + srv + "  PORT  198.51.100.7:80  privileged-port rejected no-connection"},
+			summary: []string{"The server rejected it, as RFC 2577 advises."},
 		},
 		{
 			name: "EPRT that does not parse, accepted (ProFTPD)",
@@ -354,7 +354,7 @@ func TestTraceFlags(t *testing.T) {
 				c.data("[2001:db8::10]:20", "[2001:db8::7]:40001", "")
 			},
 			want: []string{
-				cli6 + " -> " + srv6 + "  EPRT  [2001:db8::99]:40000  nat-mismatch foreign-address refused no-connection",
+				cli6 + " -> " + srv6 + "  EPRT  [2001:db8::99]:40000  nat-mismatch foreign-address rejected no-connection",
 				cli6 + " -> " + srv6 + "  EPRT  [::]:40001  nat-mismatch foreign-address connected([2001:db8::7]:40001)",
 			},
 			summary: []string{
@@ -363,14 +363,14 @@ func TestTraceFlags(t *testing.T) {
 			},
 		},
 		{
-			name:   "IPv6 PASV refused (Pure-FTPd)",
+			name:   "IPv6 PASV rejected (Pure-FTPd)",
 			client: cli6, server: srv6,
 			steps: func(c *capture, tc *tcpConn) {
 				tc.cmd("PASV")
 				tc.reply("425 You cannot use PASV on IPv6 connections. Use EPSV instead.")
 			},
-			want:    []string{cli6 + " -> " + srv6 + "  PASV  -  refused"},
-			summary: []string{"on IPv6, some servers (Pure-FTPd) refuse PASV and want EPSV."},
+			want:    []string{cli6 + " -> " + srv6 + "  PASV  -  rejected"},
+			summary: []string{"on IPv6, some servers (Pure-FTPd) reject PASV and want EPSV."},
 		},
 	}
 	for _, tc := range tests {
@@ -1073,8 +1073,8 @@ func TestTraceJSON(t *testing.T) {
 		"flags":        []any{"nat-mismatch", "connected"},
 		"connected_to": data,
 		"dials": []any{
-			map[string]any{"to": dataN, "from": "198.51.100.7:40001", "result": "reset"},
-			map[string]any{"to": data, "from": "198.51.100.7:40002", "result": "connected"},
+			map[string]any{"to": dataN, "from": "198.51.100.7:40001", "result": "reset", "syns": 1.0},
+			map[string]any{"to": data, "from": "198.51.100.7:40002", "result": "connected", "syns": 1.0},
 		},
 	}, objs[0])
 	assert.Regexp(t, `^2026-11-21T18:02:55\.\d{6}Z$`, objs[0]["time"])
@@ -1087,7 +1087,7 @@ func TestTraceJSON(t *testing.T) {
 		"command":  "PORT 203,0,113,99,0,25",
 		"reply":    "500 Illegal PORT command.",
 		"endpoint": "203.0.113.99:25",
-		"flags":    []any{"nat-mismatch", "foreign-address", "privileged-port", "refused", "no-connection"},
+		"flags":    []any{"nat-mismatch", "foreign-address", "privileged-port", "rejected", "no-connection"},
 	}, objs[1])
 	for i, p := range []string{"nat-mismatch", "foreign-address", "privileged-port"} {
 		o := objs[2+i]
@@ -1115,7 +1115,7 @@ func TestTraceReplyAfterConnection(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &j))
 	assert.Equal(t, "200 Active data connection established.", j.Reply)
 	assert.Equal(t, []string{"connected"}, j.Flags)
-	assert.Equal(t, []jsonDial{{To: "198.51.100.7:40000", From: "192.0.2.10:20", Result: "connected"}}, j.Dials)
+	assert.Equal(t, []jsonDial{{To: "198.51.100.7:40000", From: "192.0.2.10:20", Result: "connected", SYNs: 1}}, j.Dials)
 }
 
 func TestTraceErrors(t *testing.T) {
@@ -1284,8 +1284,8 @@ func TestTraceRealCapture(t *testing.T) {
 	assert.Regexp(t, `  EPSV  127\.0\.0\.1:\d+  connected$`, lines[2])
 	assert.Regexp(t, `  EPRT  127\.0\.0\.1:\d+  connected$`, lines[3])
 	assert.Regexp(t, `  PORT  127\.0\.0\.1:\d+  connected$`, lines[4])
-	assert.Regexp(t, `  PORT  127\.0\.0\.2:\d+  nat-mismatch foreign-address refused no-connection$`, lines[5])
-	assert.Regexp(t, `  PORT  127\.0\.0\.1:80  privileged-port refused no-connection$`, lines[6])
+	assert.Regexp(t, `  PORT  127\.0\.0\.2:\d+  nat-mismatch foreign-address rejected no-connection$`, lines[5])
+	assert.Regexp(t, `  PORT  127\.0\.0\.1:80  privileged-port rejected no-connection$`, lines[6])
 	assert.Regexp(t, `^\[::1\]:\d+ -> \[::1\]:2172  EPSV  \[::1\]:\d+  connected$`, lines[7])
 	assert.Regexp(t, `^\[::1\]:\d+ -> \[::1\]:2172  PASV  0\.0\.0\.0:(\d+)  connected\(\[::1\]:\d+\)$`, lines[8])
 	assert.Contains(t, summary, "summary: 8 FTP control connections, 9 negotiations (3 PASV, 2 EPSV, 3 PORT, 1 EPRT)")
