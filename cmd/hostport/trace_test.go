@@ -1347,3 +1347,170 @@ func BenchmarkTrace(b *testing.B) {
 		}
 	}
 }
+
+// natlabCaptures is where the NAT lab keeps its captures of failing
+// sessions, each taken on the router's inside (-in) and outside (-out) legs.
+const natlabCaptures = "../../interop/natlab/testdata"
+
+// TestTraceNATLab pins the trace of sessions that failed through a real NAT
+// (Linux nftables, with and without its FTP helper), captured on both sides
+// of the router, and checks what each diagnosis must say: who rejected a
+// command, the remedies that the lab shows to work (the router's FTP helper,
+// natproxy, the server's public-address setting, passive mode), which dials
+// had no answer, and, inside a NAT, what the capture cannot show instead of
+// a guess at the cause.
+func TestTraceNATLab(t *testing.T) {
+	tests := []struct {
+		name string
+		line string   // the negotiation line, without its time
+		want []string // in the summary
+		not  []string // not in the summary
+	}{
+		{
+			name: "t1-helper-off-curl-port-in",
+			line: "10.99.1.2:37436 -> 198.18.0.2:21  PORT  10.99.1.2:36953  rejected no-connection",
+			want: []string{
+				`- rejected: server 198.18.0.2:21 answered 1 PORT command from client 10.99.1.2 with "500 Illegal PORT command."`,
+				"it is most likely behind a NAT",
+				"The router's FTP helper (nf_conntrack_ftp / ct helper ftp) or natproxy rewrites the command; or use passive mode",
+			},
+			not: []string{"client 10.99.1.2 answered"},
+		},
+		{
+			name: "t1-helper-off-curl-port-out",
+			line: "198.18.0.1:37436 -> 198.18.0.2:21  PORT  10.99.1.2:36953  nat-mismatch foreign-address rejected no-connection",
+			want: []string{
+				"Behind a NAT, the router's FTP helper (nf_conntrack_ftp / ct helper ftp) or natproxy rewrites the command; or use passive mode",
+				"The server rejected it",
+			},
+		},
+		{
+			name: "t1-v6-helper-off-curl-eprt-in",
+			line: "[fd00:99:1::2]:45824 -> [fd00:18::2]:21  EPRT  [fd00:99:1::2]:59773  rejected no-connection",
+			want: []string{
+				`- rejected: server [fd00:18::2]:21 answered 1 EPRT command from client fd00:99:1::2 with "500 Illegal EPRT command."`,
+				"the server does not accept the address",
+				"if a NAT is between client and server",
+				"the router's FTP helper (nf_conntrack_ftp / ct helper ftp) or natproxy rewrites the command",
+			},
+			not: []string{"client fd00:99:1::2 answered", "clients fall back to PASV or PORT"},
+		},
+		{
+			name: "t1-v6-helper-off-curl-eprt-out",
+			line: "[fd00:18::1]:45824 -> [fd00:18::2]:21  EPRT  [fd00:99:1::2]:59773  nat-mismatch foreign-address rejected no-connection",
+			want: []string{"Behind a NAT, the router's FTP helper (nf_conntrack_ftp / ct helper ftp) or natproxy rewrites the command"},
+		},
+		{
+			name: "t2-helper-off-curl-pasv-trust-in",
+			line: "198.18.0.2:40530 -> 10.99.2.2:21  PASV  10.99.2.2:30005  no-connection",
+			want: []string{
+				"no SYN to it was seen",
+				"this capture is inside the NAT, so it cannot show what happened outside",
+				"A capture outside the NAT shows it.",
+				"set the server's public address (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd ForcePassiveIP or -P), " +
+					"or enable the router's FTP helper (nf_conntrack_ftp / ct helper ftp), or run natproxy on the router",
+				"EPSV, avoid it",
+			},
+			not: []string{"must be open and forwarded", "may drop"},
+		},
+		{
+			name: "t2-helper-off-curl-pasv-trust-out",
+			line: "198.18.0.2:40530 -> 198.18.0.1:21  PASV  10.99.2.2:30005  nat-mismatch no-connection",
+			want: []string{
+				"the server advertises its private inside address",
+				"Set its public address (vsftpd pasv_address, ProFTPD MasqueradeAddress, Pure-FTPd ForcePassiveIP or -P), " +
+					"or enable the router's FTP helper (nf_conntrack_ftp / ct helper ftp), which rewrites the reply, or run natproxy",
+				"and so does EPSV",
+				"Data connections: 1 had none. The client's dial from 198.18.0.2:59028 to 10.99.2.2:30005 (3 SYNs) went unanswered.",
+			},
+		},
+		{
+			name: "t2-helper-off-curl-port-in",
+			line: "198.18.0.2:40642 -> 10.99.2.2:21  PORT  198.18.0.2:33413  no-connection",
+			want: []string{
+				"the server's dial from 10.99.2.2:35265 to 198.18.0.2:33413 (3 SYNs) went unanswered",
+				"this capture is inside the NAT, so it cannot show what happened outside",
+				"the router's FTP helper (nf_conntrack_ftp / ct helper ftp) or natproxy lets them through; or use passive mode",
+			},
+			not: []string{"the server did not connect"},
+		},
+		{
+			name: "t2-helper-off-curl-port-out",
+			line: "198.18.0.2:40642 -> 198.18.0.1:21  PORT  198.18.0.2:33413  no-connection",
+			want: []string{
+				"no SYN to it was seen",
+				"the router's FTP helper (nf_conntrack_ftp / ct helper ftp) or natproxy lets them through; or use passive mode",
+			},
+		},
+		{
+			name: "t2pn-helper-on-py-pasv-in",
+			line: "198.18.0.2:40606 -> 10.99.2.2:21  PASV  198.18.0.1:30012  nat-mismatch no-connection",
+			want: []string{
+				"That is right for its clients, which are outside",
+				"this capture cannot show whether the client dialed 198.18.0.1:30012, nor what the NAT did with it",
+				"forward the passive port range too, or run natproxy on it",
+				"does not open the port a 227 reply names when the reply already names the public address",
+			},
+			not: []string{"clients inside that trust"},
+		},
+		{
+			name: "t2pn-helper-on-py-pasv-out",
+			line: "198.18.0.2:40606 -> 198.18.0.1:21  PASV  198.18.0.1:30012  no-connection",
+			want: []string{
+				"connection attempts to 198.18.0.1:30012 were refused (RST) once",
+				"or natproxy on it relays the data connections",
+				"opens the port for EPSV",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(natlabCaptures, tt.name+".pcap")
+			out, errOut, code := runTraceOn(t, path)
+			require.Equal(t, 0, code, errOut)
+			require.Empty(t, errOut)
+			checkGolden(t, filepath.Join("testdata", "natlab-"+tt.name+".trace.golden"), out)
+			lines, summary := splitTrace(t, out)
+			assert.Equal(t, []string{tt.line}, lines)
+			for _, s := range tt.want {
+				assert.Contains(t, flat(summary), flat(s))
+			}
+			for _, s := range tt.not {
+				assert.NotContains(t, flat(summary), flat(s))
+			}
+
+			jout, errOut, code := runTraceOn(t, path, "-json")
+			require.Equal(t, 0, code, errOut)
+			checkGolden(t, filepath.Join("testdata", "natlab-"+tt.name+".trace.json.golden"), jout)
+			objs := strings.Split(strings.TrimSuffix(jout, "\n"), "\n")
+			require.Len(t, objs, 2)
+			var n jsonNegotiation
+			require.NoError(t, json.Unmarshal([]byte(objs[0]), &n))
+			assert.Equal(t, strings.Fields(tt.line)[5:], n.Flags)
+			var p jsonProblem
+			require.NoError(t, json.Unmarshal([]byte(objs[1]), &p))
+			assert.Contains(t, flat(summary), flat(p.Diagnosis), "the JSON diagnosis is the text one")
+		})
+	}
+}
+
+// TestTraceNATLabJSON checks the JSON of a rejected PORT: the problem
+// names the server that rejected it and the client it came from, and an
+// unanswered dial counts its SYNs.
+func TestTraceNATLabJSON(t *testing.T) {
+	out, errOut, code := runTraceOn(t, filepath.Join(natlabCaptures, "t1-helper-off-curl-port-in.pcap"), "-json")
+	require.Equal(t, 0, code, errOut)
+	objs := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	require.Len(t, objs, 2)
+	var p jsonProblem
+	require.NoError(t, json.Unmarshal([]byte(objs[1]), &p))
+	assert.Equal(t, "rejected", p.Problem)
+	assert.Equal(t, "198.18.0.2:21", p.Server)
+	assert.Equal(t, "10.99.1.2", p.Client)
+
+	out, errOut, code = runTraceOn(t, filepath.Join(natlabCaptures, "t2-helper-off-curl-pasv-trust-out.pcap"), "-json")
+	require.Equal(t, 0, code, errOut)
+	var n jsonNegotiation
+	require.NoError(t, json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &n))
+	assert.Equal(t, []jsonDial{{To: "10.99.2.2:30005", From: "198.18.0.2:59028", Result: "no-answer", SYNs: 3}}, n.Dials)
+}
