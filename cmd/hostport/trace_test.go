@@ -363,6 +363,47 @@ func TestTraceFlags(t *testing.T) {
 			},
 		},
 		{
+			name: "EPRT unknown to the server (500 not understood)",
+			steps: func(c *capture, tc *tcpConn) {
+				tc.cmd("EPRT |1|198.51.100.7|40000|")
+				tc.reply("500 EPRT not understood")
+			},
+			want: []string{cli + " -> " + srv + "  EPRT  198.51.100.7:40000  rejected no-connection"},
+			summary: []string{
+				`- rejected: server 192.0.2.10:2121 answered 1 EPRT command from client 198.51.100.7 with "500 EPRT not understood":`,
+				"the server does not implement the command; clients fall back to PASV or PORT.",
+			},
+		},
+		{
+			name:   "PORT from inside the client's NAT, accepted, no connection",
+			client: "10.0.0.5:50000", server: srv,
+			steps: func(c *capture, tc *tcpConn) {
+				tc.cmd("PORT 10,0,0,5,156,64")
+				tc.reply("200 PORT command successful.")
+			},
+			want: []string{"10.0.0.5:50000 -> " + srv + "  PORT  10.0.0.5:40000  no-connection"},
+			summary: []string{
+				"no SYN to it was seen",
+				"The client's address is private and the server's public: the client is behind a NAT, and its command " +
+					"names its inside address, which the server cannot reach. The router's FTP helper (nf_conntrack_ftp / " +
+					"ct helper ftp) or natproxy rewrites the command; or use passive mode (EPSV or PASV).",
+			},
+		},
+		{
+			name:   "EPSV inside the server's NAT, no connection",
+			client: cli, server: "10.0.0.10:21",
+			steps: func(c *capture, tc *tcpConn) {
+				tc.cmd("EPSV")
+				tc.reply("229 Entering Extended Passive Mode (|||30000|)")
+			},
+			want: []string{cli + " -> 10.0.0.10:21  EPSV  10.0.0.10:30000  no-connection"},
+			summary: []string{
+				"this capture is inside the NAT, so it cannot show what happened outside",
+				"The NAT must forward the passive port range to the server; the router's FTP helper " +
+					"(nf_conntrack_ftp / ct helper ftp) or natproxy does it for each data connection.",
+			},
+		},
+		{
 			name:   "IPv6 PASV rejected (Pure-FTPd)",
 			client: cli6, server: srv6,
 			steps: func(c *capture, tc *tcpConn) {
