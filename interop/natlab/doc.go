@@ -39,6 +39,21 @@
 // the expected way with the router's evidence of why (the kernel helper's
 // known limits among them).
 //
+// In every setup the lab also runs "hostport probe -json -trust-reply" from
+// the client's namespace (cmd/hostport, built once per run) and asserts
+// that its verdict on each mode equals that of the curl column doing the
+// same in that setup: EPSV and curl's EPSV, PASV (dialling the 227's
+// address) and curl's pasv-trust, PASV-control and curl's pasv-skip, EPRT
+// and PORT and curl's active columns (over IPv6, where curl sends EPSV and
+// EPRT instead of PASV and PORT, the probe's EPSV and EPRT). For each mode
+// that fails, the probe's fix line must name a fix that makes the same cell
+// work in another setup of the lab: the FTP helper (helper-on), natproxy,
+// pasv_address (T2 to T2p, T2n to T2pn) or forwarding the passive range
+// (T2n to T2, T2pn to T2p). Where the probe falls short of that, the cell
+// is a known disagreement, written down with its reason in the test and
+// marked "*" in the matrix. README.md holds the matrix as the lab prints
+// it; the lab fails if they differ.
+//
 // Everything the lab creates is named hpnl-*: stale namespaces of an earlier
 // run are removed at the start. Traffic stays inside the lab's namespaces, on
 // 198.18.0.0/15, 10.99.0.0/16 and fd00::/8; the root namespace's routes and
@@ -52,7 +67,13 @@
 // HOSTPORT_NATLAB_CAPTURES=DIR keeps the router's packet captures of every
 // failing cell (inside and outside interface) in DIR;
 // HOSTPORT_NATLAB_BENCH=1 runs TestDataPathSpeed, which downloads a 256 MB
-// file through the kernel's NAT and through natproxy and prints the rates.
+// file through the kernel's NAT and through natproxy and prints the rates;
+// HOSTPORT_NATLAB_UPDATE_README=1 writes the measured matrix into
+// README.md instead of comparing it; HOSTPORT_NATLAB_PROBE=PATH runs that
+// hostport binary instead of building cmd/hostport. One run of the lab at
+// a time: a second waits for the first (a lock on
+// /run/lock/hostport-natlab.lock), since it would remove the first one's
+// namespaces as stale.
 //
 //	sudo interop/peers/install.sh && sudo interop/natlab/install.sh
 //	sudo HOSTPORT_NATLAB=require go test -v ./interop/natlab/

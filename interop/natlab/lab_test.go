@@ -85,6 +85,13 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	if os.Geteuid() == 0 {
+		// One run of the lab at a time: a second one would remove the
+		// first one's namespaces as stale.
+		if err := lockLab(); err != nil {
+			fmt.Fprintf(os.Stderr, "natlab: %v\n", err)
+			os.RemoveAll(baseDir)
+			os.Exit(1)
+		}
 		if err := removeStale(); err != nil {
 			fmt.Fprintf(os.Stderr, "natlab: removing stale namespaces: %v\n", err)
 		}
@@ -102,6 +109,51 @@ func TestMain(m *testing.M) {
 	}
 	os.RemoveAll(baseDir)
 	os.Exit(code)
+}
+
+// lockFile is locked (flock) by the run of the lab that owns the hpnl-*
+// namespaces.
+const lockFile = "/run/lock/hostport-natlab.lock"
+
+// lockWait bounds the wait for another run of the lab to end.
+const lockWait = 5 * time.Minute
+
+// lockHeld is lockFile, open and locked until the process ends.
+var lockHeld *os.File
+
+// lockLab waits until no other run of the lab holds lockFile, then holds it
+// until the process ends.
+func lockLab() error {
+	if err := os.MkdirAll(filepath.Dir(lockFile), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(lockFile, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(lockWait)
+	said := false
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if err != syscall.EWOULDBLOCK {
+			f.Close()
+			return fmt.Errorf("locking %s: %v", lockFile, err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return fmt.Errorf("another run of the lab holds %s for more than %v", lockFile, lockWait)
+		}
+		if !said {
+			fmt.Fprintf(os.Stderr, "natlab: waiting for another run of the lab to end (it holds %s)\n", lockFile)
+			said = true
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	lockHeld = f
+	return nil
 }
 
 // writeTree writes the served tree, readable by the servers' unprivileged users.

@@ -156,6 +156,7 @@ func setups() []setup {
 func TestNATMatrix(t *testing.T) {
 	requireLab(t)
 	exampleBinary(t, "client")
+	probeBinary(t)
 	start := time.Now()
 	t.Cleanup(func() { mx.elapsed = time.Since(start) })
 	for _, s := range setups() {
@@ -169,8 +170,16 @@ func TestNATMatrix(t *testing.T) {
 				for _, c := range clients {
 					t.Run(c.col, func(t *testing.T) { l.cell(t, c) })
 				}
+				t.Run("probe", l.probeCell)
 			})
 		}
+	})
+	t.Run("probe-fixes", checkProbeFixes)
+	t.Run("readme", func(t *testing.T) {
+		if !mx.complete() {
+			t.Skip("not every cell ran (-run): README.md's matrix is compared only with a whole one")
+		}
+		checkReadme(t, mx.grid())
 	})
 }
 
@@ -439,15 +448,16 @@ func (r result) status() string {
 	return s
 }
 
-// matrix collects the outcomes of the cells.
+// matrix collects the outcomes of the cells, and the probe's.
 type matrix struct {
 	mu      sync.Mutex
 	rows    []string
 	cells   map[[2]string]result
+	probe   map[[2]string]probeResult // by row and the probe's mode
 	elapsed time.Duration
 }
 
-var mx = &matrix{cells: map[[2]string]result{}}
+var mx = &matrix{cells: map[[2]string]result{}, probe: map[[2]string]probeResult{}}
 
 func (m *matrix) declare(row string) {
 	m.mu.Lock()
@@ -463,55 +473,146 @@ func (m *matrix) set(row, col string, r result) {
 	m.cells[[2]string{row, col}] = r
 }
 
+// cell returns the outcome of a cell, if it ran.
+func (m *matrix) cell(row, col string) (result, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.cells[[2]string{row, col}]
+	return r, ok
+}
+
+func (m *matrix) setProbe(row, mode string, r probeResult) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.probe[[2]string{row, mode}] = r
+}
+
+// probeCell returns the probe's outcome for a mode in a row, if it ran.
+func (m *matrix) probeCell(row, mode string) (probeResult, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	r, ok := m.probe[[2]string{row, mode}]
+	return r, ok
+}
+
+// complete reports whether every cell of every setup ran, the probe's
+// included.
+func (m *matrix) complete() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ss := setups()
+	return len(m.cells) == len(ss)*len(clients) && len(m.probe) == len(ss)*len(probeCols)
+}
+
 func (m *matrix) empty() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return len(m.cells) == 0
 }
 
-// String returns the report: the table, then why each failing cell fails,
-// with the router's evidence.
+// String returns the report: the tables, then why each failing cell
+// fails, with the router's evidence, and what the probe said of it.
 func (m *matrix) String() string {
+	grid := m.grid()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var b strings.Builder
 	b.WriteString("==== FTP through a real NAT: ok, fail (failing as expected, for the reason below), ok! or fail! (not as expected), - (not run) ====\n")
-	b.WriteString("server vsftpd unless the row says examples/server; natproxy rows: the kernel helper off\n\n")
-	w0 := 0
-	for _, r := range m.rows {
-		w0 = max(w0, len(r))
-	}
-	b.WriteString(pad("", w0))
-	for _, c := range clients {
-		b.WriteString("  " + c.col)
-	}
-	b.WriteString("\n")
+	b.WriteString("server vsftpd unless the row says examples/server; natproxy rows: the kernel helper off\n")
+	b.WriteString("hostport probe: its verdict per mode, which must equal the curl column's in the same row: ok, fail (and its fix line names a fix that makes the cell work in the lab), ok! or fail! (not so), ok* or fail* (a known disagreement, below)\n\n")
+	b.WriteString(grid)
 	counts := map[string]int{}
-	var notes []string
+	var notes, probeNotes []string
 	for _, row := range m.rows {
-		line := pad(row, w0)
 		for _, c := range clients {
-			text := "-"
 			if r, ok := m.cells[[2]string{row, c.col}]; ok {
-				text = r.status()
-				counts[text]++
+				counts[r.status()]++
 				if r.note != "" {
-					notes = append(notes, fmt.Sprintf("%s, %s: %s: %s", row, c.col, text, r.note))
+					notes = append(notes, fmt.Sprintf("%s, %s: %s: %s", row, c.col, r.status(), r.note))
 				}
 			}
-			line += "  " + pad(text, len(c.col))
 		}
-		b.WriteString(strings.TrimRight(line, " ") + "\n")
+		for _, c := range probeCols {
+			r, ok := m.probe[[2]string{row, c.mode}]
+			if !ok || (r.ok && r.agrees()) {
+				continue
+			}
+			counts["probe "+r.status()]++
+			n := fmt.Sprintf("%s, probe %s: %s (%s); %s %s", row, c.mode, r.status(), strings.Join(r.flags, ","), c.curl, map[bool]string{true: "ok", false: "fails"}[r.curlOK])
+			if r.checked {
+				n += fmt.Sprintf("; fixes named: %s; of which work in the lab: %s", listOr(r.named, "none"), listOr(r.proven, "none"))
+			}
+			if r.known != "" {
+				n += "; known disagreement: " + r.known
+			}
+			probeNotes = append(probeNotes, n)
+		}
 	}
 	b.WriteString("\nwhy each failing cell fails (router's evidence first):\n")
 	for _, n := range notes {
 		b.WriteString("  " + n + "\n")
 	}
+	b.WriteString("\nthe probe's failing modes and disagreements:\n")
+	for _, n := range probeNotes {
+		b.WriteString("  " + n + "\n")
+	}
 	fmt.Fprintf(&b, "\ncells: %d ok, %d fail (expected), %d ok!, %d fail!", counts["ok"], counts["fail"], counts["ok!"], counts["fail!"])
+	fmt.Fprintf(&b, "; probe: %d fail (agreeing, fix proven), %d ok! or fail!, %d known", counts["probe fail"], counts["probe ok!"]+counts["probe fail!"], counts["probe ok*"]+counts["probe fail*"])
 	if m.elapsed > 0 {
 		fmt.Fprintf(&b, "; matrix ran in %.0f s", m.elapsed.Seconds())
 	}
 	b.WriteString("\n")
+	return b.String()
+}
+
+// grid returns the two tables: each client's outcome per setup, and the
+// probe's verdict per mode. It is what README.md holds between its natlab
+// markers.
+func (m *matrix) grid() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var b strings.Builder
+	w0 := len("hostport probe")
+	for _, r := range m.rows {
+		w0 = max(w0, len(r))
+	}
+	// Each column is as wide as its name, and at least as "fail!".
+	width := func(col string) int { return max(len(col), len("fail!")) }
+	table := func(corner string, cols []string, text func(row, col string) string) {
+		line := pad(corner, w0)
+		for _, c := range cols {
+			line += "  " + pad(c, width(c))
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+		for _, row := range m.rows {
+			line := pad(row, w0)
+			for _, c := range cols {
+				line += "  " + pad(text(row, c), width(c))
+			}
+			b.WriteString(strings.TrimRight(line, " ") + "\n")
+		}
+	}
+	var cols []string
+	for _, c := range clients {
+		cols = append(cols, c.col)
+	}
+	table("", cols, func(row, col string) string {
+		if r, ok := m.cells[[2]string{row, col}]; ok {
+			return r.status()
+		}
+		return "-"
+	})
+	b.WriteString("\n")
+	cols = nil
+	for _, c := range probeCols {
+		cols = append(cols, c.mode)
+	}
+	table("hostport probe", cols, func(row, col string) string {
+		if r, ok := m.probe[[2]string{row, col}]; ok {
+			return r.status()
+		}
+		return "-"
+	})
 	return b.String()
 }
 
