@@ -14,39 +14,6 @@ import (
 	"github.com/ftpkit/hostport/alg"
 )
 
-func TestForm(t *testing.T) {
-	v4, v6, mapped := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("::ffff:192.0.2.1")
-	tests := []struct {
-		f                alg.Form
-		name             string
-		command, reply   bool
-		code             int
-		v4, v6, mapped   bool
-		invalidAddrCarry bool
-	}{
-		{alg.PORT, "PORT", true, false, 0, true, false, true, false},
-		{alg.EPRT, "EPRT", true, false, 0, true, true, true, false},
-		{alg.LPRT, "LPRT", true, false, 0, true, true, true, false},
-		{alg.PASV, "PASV", false, true, 227, true, false, true, false},
-		{alg.EPSV, "EPSV", false, true, 229, true, true, true, true},
-		{alg.LPSV, "LPSV", false, true, 228, true, true, true, false},
-		{0, "Form(0)", false, false, 0, false, false, false, false},
-		{9, "Form(9)", false, false, 0, false, false, false, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			assert.Equal(t, tc.name, tc.f.String())
-			assert.Equal(t, tc.command, tc.f.IsCommand())
-			assert.Equal(t, tc.reply, tc.f.IsReply())
-			assert.Equal(t, tc.code, tc.f.Code())
-			assert.Equal(t, tc.v4, tc.f.Carries(v4), "IPv4")
-			assert.Equal(t, tc.v6, tc.f.Carries(v6), "IPv6")
-			assert.Equal(t, tc.mapped, tc.f.Carries(mapped), "IPv4-mapped")
-			assert.Equal(t, tc.invalidAddrCarry, tc.f.Carries(netip.Addr{}), "no address")
-		})
-	}
-}
-
 func TestDir(t *testing.T) {
 	assert.Equal(t, "client->server", alg.ClientToServer.String())
 	assert.Equal(t, "server->client", alg.ServerToClient.String())
@@ -104,7 +71,7 @@ func TestVetoCodes(t *testing.T) {
 				steps:      with(c(tc.in)),
 				wantServer: loginServer,
 				wantClient: loginClient + tc.want,
-				wantEvents: []alg.Form{[]alg.Form{alg.PORT, alg.EPRT, alg.LPRT}[strings.Index("PEL", tc.in[:1])]},
+				wantEvents: []hostport.Form{[]hostport.Form{hostport.FormPORT, hostport.FormEPRT, hostport.FormLPRT}[strings.Index("PEL", tc.in[:1])]},
 				wantRefuse: []error{errAny},
 			})
 		})

@@ -7,7 +7,7 @@
 // copies the client's stream to the server and [Session.CopyReplies] the
 // server's to the client, each in its own goroutine, and [Relay] runs both
 // over two net.Conns. For each data-setup line the session calls a [Hook]
-// with an [Event] (the direction, the [Form] and the parsed address) and
+// with an [Event] (the direction, the [hostport.Form] and the parsed address) and
 // writes the [Rewrite] the hook returns in place of the address, or refuses
 // the line if the hook returns an error:
 //

@@ -30,101 +30,22 @@ func (d Dir) String() string {
 	return "Dir(" + strconv.Itoa(int(d)) + ")"
 }
 
-// Form is one of the six forms of line that carry a data-connection address:
-// three commands, sent by the client, and the three replies to the passive
-// commands, sent by the server. A reply form is named after the command it
-// answers.
-type Form uint8
-
-// The six forms.
-const (
-	// PORT is the command "PORT h1,h2,h3,h4,p1,p2" (RFC 959): IPv4 only.
-	PORT Form = iota + 1
-	// EPRT is the command "EPRT |1|192.0.2.1|1055|" (RFC 2428): IPv4 or IPv6.
-	EPRT
-	// LPRT is the command "LPRT 4,4,192,0,2,1,2,4,31" (RFC 1639): IPv4 or IPv6.
-	LPRT
-	// PASV is the 227 reply to PASV, "227 Entering Passive Mode
-	// (192,0,2,1,4,31).": IPv4 only.
-	PASV
-	// EPSV is the 229 reply to EPSV, "229 Entering Extended Passive Mode
-	// (|||1055|)": a port only; the client connects to the address it reaches
-	// the server at.
-	EPSV
-	// LPSV is the 228 reply to LPSV, "228 Entering Long Passive Mode
-	// (4,4,192,0,2,1,2,4,31)": IPv4 or IPv6.
-	LPSV
-)
-
-// String returns the verb of the form: "PORT", "EPRT", "LPRT", "PASV",
-// "EPSV" or "LPSV".
-func (f Form) String() string {
-	switch f {
-	case PORT:
-		return "PORT"
-	case EPRT:
-		return "EPRT"
-	case LPRT:
-		return "LPRT"
-	case PASV:
-		return "PASV"
-	case EPSV:
-		return "EPSV"
-	case LPSV:
-		return "LPSV"
-	}
-	return "Form(" + strconv.Itoa(int(f)) + ")"
-}
-
-// IsCommand reports whether f is one of the commands PORT, EPRT and LPRT.
-func (f Form) IsCommand() bool { return f == PORT || f == EPRT || f == LPRT }
-
-// IsReply reports whether f is one of the replies PASV, EPSV and LPSV.
-func (f Form) IsReply() bool { return f == PASV || f == EPSV || f == LPSV }
-
-// Code returns the reply code of a reply form (227, 229 or 228) and 0 for the
-// other forms.
-func (f Form) Code() int {
-	switch f {
-	case PASV:
-		return 227
-	case EPSV:
-		return 229
-	case LPSV:
-		return 228
-	}
-	return 0
-}
-
-// Carries reports whether a line of form f can carry the address a: PORT and
-// PASV carry IPv4 addresses (IPv4-mapped ones are written as IPv4), EPRT,
-// LPRT and LPSV any valid address, and EPSV only a port, so any address,
-// even the invalid one.
-func (f Form) Carries(a netip.Addr) bool {
-	switch f {
-	case PORT, PASV:
-		return a.Unmap().Is4()
-	case EPRT, LPRT, LPSV:
-		return a.IsValid()
-	case EPSV:
-		return true
-	}
-	return false
-}
-
 // An Event describes a data-setup line that a [Session] found, for its
 // [Hook].
 type Event struct {
 	// Dir is ClientToServer for the commands PORT, EPRT and LPRT, and
 	// ServerToClient for the replies.
 	Dir Dir
-	// Form is the form of the line.
-	Form Form
+	// Form is the form of the line: hostport.FormPORT, FormEPRT or
+	// FormLPRT for a command, hostport.FormPASV, FormEPSV or FormLPSV for
+	// a 227, 229 or 228 reply.
+	Form hostport.Form
 	// Asked is the form the client asked for: Form for a command and, for a
-	// reply, the passive command the client sent, which differs from Form
-	// when Config.PassiveAs sent the server another one. The reply that
-	// reaches the client is in this form unless the hook chooses another.
-	Asked Form
+	// reply, the reply to the passive command the client sent, which
+	// differs from Form when Config.PassiveAs sent the server another
+	// passive command. The reply that reaches the client is in this form
+	// unless the hook chooses another.
+	Asked hostport.Form
 	// Addr is the address and port the line names. For a 229 reply, which
 	// carries only a port, the address is Config.ServerAddr, the server's
 	// address on the control connection, or the zero netip.Addr if that is
@@ -141,15 +62,16 @@ type Rewrite struct {
 	// the event, as the line wrote it. An IPv4-mapped IPv6 address given
 	// here is written as IPv4.
 	Addr netip.AddrPort
-	// Form is the form to write: for a command one of PORT, EPRT and LPRT,
-	// for a reply one of PASV, EPSV and LPSV. Zero means, for a command, the
+	// Form is the form to write: for a command hostport.FormPORT,
+	// FormEPRT or FormLPRT, for a reply hostport.FormPASV, FormEPSV or
+	// FormLPSV. Zero means, for a command, the
 	// form received if it can carry the address and EPRT otherwise (the
 	// server is the one to judge), and for a reply the form the client
 	// asked for (Event.Asked), the only one it expects. A form of the other
 	// direction, or one that cannot carry the address, vetoes the line: a
 	// PASV (227) reply is never written for an IPv6 address, nor with
 	// 0,0,0,0 in its place.
-	Form Form
+	Form hostport.Form
 }
 
 // A Hook decides what happens to a data-setup line: it returns the address
@@ -229,55 +151,3 @@ var (
 	// ErrClosed: the session was closed while a copy method waited.
 	ErrClosed = errors.New("alg: session closed")
 )
-
-// replyCoder is implemented by errors that choose the code of the reply that
-// a veto sends, such as *Veto.
-type replyCoder interface{ ReplyCode() int }
-
-// vetoCode returns the code for the veto err: the one it carries, if it has
-// one in the range lo–599; for a command (def 500), the one hostport.ReplyCode
-// gives an error of hostport.ActivePolicy.Check; otherwise def.
-func vetoCode(err error, def, lo int) int {
-	var rc replyCoder
-	if errors.As(err, &rc) {
-		if c := rc.ReplyCode(); c >= lo && c <= 599 {
-			return c
-		}
-	}
-	if def == 500 && (errors.Is(err, hostport.ErrForeignAddress) ||
-		errors.Is(err, hostport.ErrPrivilegedPort) || errors.Is(err, hostport.ErrUnusableAddress)) {
-		return hostport.ReplyCode(err)
-	}
-	return def
-}
-
-// vetoText returns the text of a *Veto in err, or def.
-func vetoText(err error, def string) string {
-	var v *Veto
-	if errors.As(err, &v) && v.Text != "" {
-		return v.Text
-	}
-	return def
-}
-
-// parseCode returns the code and text of the reply to a command whose argument
-// failed to parse: 522 for an EPRT net-prt and 521 for an LPRT af that the
-// protocol does not define (RFC 2428, RFC 1639), 501 otherwise.
-func parseCode(f Form, err error) (int, string) {
-	if errors.Is(err, hostport.ErrFamily) {
-		if f == EPRT {
-			return 522, "Network protocol not supported, use (1,2)"
-		}
-		if f == LPRT {
-			return 521, "Supported address families are (4,6)"
-		}
-	}
-	switch f {
-	case PORT:
-		return 501, "Syntax error in PORT argument."
-	case EPRT:
-		return 501, "Syntax error in EPRT argument."
-	default:
-		return 501, "Syntax error in LPRT argument."
-	}
-}

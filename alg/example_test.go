@@ -106,10 +106,10 @@ func ExampleConfig_passiveAs() {
 	gw4 := netip.MustParseAddr("192.0.2.1")
 	gw6 := netip.MustParseAddr("2001:db8::1")
 	cfg := alg.Config{
-		PassiveAs: alg.PASV,
+		PassiveAs: hostport.FormPASV,
 		Hook: func(ev alg.Event) (alg.Rewrite, error) {
 			if ev.Dir == alg.ClientToServer {
-				return alg.Rewrite{Addr: netip.AddrPortFrom(gw4, 50000), Form: alg.PORT}, nil
+				return alg.Rewrite{Addr: netip.AddrPortFrom(gw4, 50000), Form: hostport.FormPORT}, nil
 			}
 			return alg.Rewrite{Addr: netip.AddrPortFrom(gw6, 50001)}, nil
 		},

@@ -1,5 +1,7 @@
 package alg
 
+import "github.com/ftpkit/hostport"
+
 // entryKind is the kind of an entry in the queue of outstanding commands.
 type entryKind uint8
 
@@ -19,11 +21,11 @@ const (
 // reply the session makes, in the order of the commands.
 type entry struct {
 	kind  entryKind
-	sent  Form   // ePassive: the passive command sent to the server
-	asked Form   // ePassive: the passive command the client sent
-	code  uint16 // eLocal: the reply code
-	n     uint32 // eOther: the number of commands
-	text  string // eLocal: the reply text
+	sent  hostport.Form // ePassive: the reply form of the passive command sent to the server
+	asked hostport.Form // ePassive: the reply form of the passive command the client sent
+	code  uint16        // eLocal: the reply code
+	n     uint32        // eOther: the number of commands
+	text  string        // eLocal: the reply text
 }
 
 // queueCap bounds the entries in the queue; runs of ordinary commands take
@@ -79,7 +81,7 @@ func (q *queue) pop() {
 // returns its kind and, for a passive command, its forms; ok is false if no
 // command is outstanding, or if the oldest entry is a reply of the session's
 // (then the reply is unsolicited).
-func (q *queue) popReply() (kind entryKind, sent, asked Form, ok bool) {
+func (q *queue) popReply() (kind entryKind, sent, asked hostport.Form, ok bool) {
 	if q.n == 0 {
 		return 0, 0, 0, false
 	}

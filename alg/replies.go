@@ -8,6 +8,35 @@ import (
 	"github.com/ftpkit/hostport"
 )
 
+// replyPump is the state of CopyReplies.
+type replyPump struct {
+	f       Framer
+	out     []byte // a rewritten or replaced reply line
+	local   []byte // the session's own replies, to write in turn
+	rs, re  int    // f.buf[rs:re] is passed on and not yet written
+	started bool   // the first line has been seen
+	multi   int    // the code of the multi-line reply in progress, or 0
+	inLong  bool   // inside an over-long line
+	long    lineInfo
+	// Of the over-long line in progress: longDrop, its pieces are not
+	// passed on (any more); longCut, some were, and then one held a CR, LF
+	// or NUL; longCtl, some client could read the end of the reply in it
+	// (longEnds).
+	longDrop, longCut, longCtl bool
+}
+
+// lineInfo is what the session makes of a reply line (or of the first piece
+// of an over-long one).
+type lineInfo struct {
+	code    int
+	sep     byte // ' ' or '-' after the code, or 0 for text
+	final   bool // a final reply line
+	addr    bool // it could be read as carrying a data address (see reply)
+	matched bool // it answers the passive command sent, of form sent
+	sent    hostport.Form
+	asked   hostport.Form
+}
+
 // CopyReplies copies the server's replies, read from src, to the client,
 // until src ends (it then returns nil) or fails, or a write fails. It
 // rewrites or replaces the final 227, 229 and 228 replies that answer the
@@ -294,9 +323,6 @@ func replyPrefix(b []byte) (int, byte) {
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
-// isDelim reports whether c can be the delimiter of RFC 2428's forms.
-func isDelim(c byte) bool { return '!' <= c && c <= '~' && !isDigit(c) }
-
 // popFinal takes the command that the final reply of info answers, and
 // starts the raw copy after a 234 reply to AUTH. It records in info whether
 // the reply is the one a pending passive command waits for. It is called
@@ -317,7 +343,7 @@ func (s *Session) popFinal(info *lineInfo) {
 			s.q.clear()
 		}
 	case ePassive:
-		info.matched = info.code == sent.Code()
+		info.matched = info.code == infoOf(sent).code
 		info.sent, info.asked = sent, asked
 	}
 }
@@ -532,19 +558,11 @@ func (s *Session) replaceReply(b []byte, info lineInfo, reason error) error {
 func (s *Session) rewriteReply(b []byte, k int, info lineInfo) error {
 	p := &s.rp
 	body := b[k : len(b)-2]
-	var ap netip.AddrPort
-	var err error
-	switch info.sent {
-	case PASV:
-		var hp hostport.HostPort
-		hp, err = hostport.ParsePASV(str(body))
-		ap = hp.AddrPort()
-	case EPSV:
-		var port uint16
-		port, err = hostport.ParseEPSV(str(body))
-		ap = netip.AddrPortFrom(s.cfg.ServerAddr, port)
-	default:
-		ap, err = hostport.ParseLPSV(str(body))
+	// The line starts with the code of the form sent (info.matched), so
+	// ParseLine reads it with that form's parser.
+	_, ap, err := hostport.ParseLine(str(body))
+	if info.sent == fEPSV {
+		ap = netip.AddrPortFrom(s.cfg.ServerAddr, ap.Port())
 	}
 	s.srvBusy = true
 	s.mu.Unlock()
@@ -552,7 +570,7 @@ func (s *Session) rewriteReply(b []byte, k int, info lineInfo) error {
 	ev := Event{Dir: ServerToClient, Form: info.sent, Asked: info.asked, Addr: ap, Line: b}
 	switch {
 	case err != nil:
-		err = reparse(info.sent, string(body))
+		err = reparse(body)
 	case s.cfg.Hook != nil:
 		rw, err = s.cfg.Hook(ev)
 	}
@@ -570,88 +588,4 @@ func (s *Session) rewriteReply(b []byte, k int, info lineInfo) error {
 	s.mu.Lock()
 	p.out = out
 	return s.flushReplies(p.out)
-}
-
-// appendReplyRewrite appends the reply line, with CRLF, that rw asks for in
-// place of the reply b of ev (whose first k bytes are Telnet negotiation). In
-// the form of b, it replaces only the address, or the port of a 229, and
-// keeps the rest of the line; in another form it writes the whole line.
-func appendReplyRewrite(dst, b []byte, k int, ev Event, rw Rewrite) ([]byte, bool) {
-	ap, f, ok := target(ev, rw)
-	if !ok {
-		return dst, false
-	}
-	if f != ev.Form {
-		switch f {
-		case PASV:
-			hp, _ := hostport.FromAddrPort(ap)
-			dst = hostport.AppendPASV(dst, hp)
-		case EPSV:
-			dst = hostport.AppendEPSV(dst, ap.Port())
-		default:
-			dst = hostport.AppendLPSV(dst, ap)
-		}
-		return append(dst, '\r', '\n'), true
-	}
-	i, j := addrSpan(b, k, f)
-	if i < 0 {
-		return dst, false
-	}
-	dst = append(dst, b[:i]...)
-	switch f {
-	case PASV:
-		hp, _ := hostport.FromAddrPort(ap)
-		dst, _ = hp.AppendText(dst)
-	case EPSV:
-		dst = strconv.AppendUint(dst, uint64(ap.Port()), 10)
-	default:
-		dst = appendLong(dst, ap)
-	}
-	return append(dst, b[j:]...), true
-}
-
-// appendLong appends the long host-port of ap, as LPRT and 228 carry it.
-func appendLong(dst []byte, ap netip.AddrPort) []byte {
-	n := len(dst)
-	dst = hostport.AppendLPRT(dst, ap)
-	return append(dst[:n], dst[n+len("LPRT "):]...)
-}
-
-// addrSpan returns the span b[i:j] of the address in a reply line b that the
-// hostport parser has read (after k bytes of Telnet negotiation and the
-// code): the first comma-separated list of numbers of a 227 or 228, as
-// hostport.ParsePASV finds it, or the port of a 229, after the first '('
-// followed by three identical delimiters, as hostport.ParseEPSV finds it.
-func addrSpan(b []byte, k int, f Form) (int, int) {
-	n := len(b) - 2
-	if f == EPSV {
-		for i := k + 4; i+3 < n; i++ {
-			if d := b[i+1]; b[i] == '(' && isDelim(d) && b[i+2] == d && b[i+3] == d {
-				j := i + 4
-				for j < n && isDigit(b[j]) {
-					j++
-				}
-				return i + 4, j
-			}
-		}
-		return -1, -1
-	}
-	for i := k + 4; i < n; i++ {
-		if !isDigit(b[i]) {
-			continue
-		}
-		j := i
-		for j < n && isDigit(b[j]) {
-			j++
-		}
-		if j < n && b[j] == ',' {
-			e := j
-			for e < n && (isDigit(b[e]) || b[e] == ',') {
-				e++
-			}
-			return i, e
-		}
-		i = j
-	}
-	return -1, -1
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/ftpkit/hostport"
 	"github.com/ftpkit/hostport/alg"
 )
 
@@ -47,7 +48,7 @@ func TestStrayAddresses(t *testing.T) {
 				s(" (198,51,100,7,4,1)\r\n227 Entering Passive Mode (10,0,0,9,4,1)\r\n")),
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "227" + strayFirst + strayText + "227 Entering Passive Mode (192,0,2,1,4,1)\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{alg.ErrStrayAddress},
 		},
 		{
@@ -58,7 +59,7 @@ func TestStrayAddresses(t *testing.T) {
 			wantServer: loginServer + "TYPE I\r\nPASV\r\n",
 			wantClient: loginClient + "200 Switching to Binary mode.\r\n227" + strayFinal +
 				"227 Entering Passive Mode (192,0,2,1,4,1)\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{alg.ErrStrayAddress},
 		},
 		{
@@ -83,7 +84,7 @@ func TestStrayAddresses(t *testing.T) {
 			steps:      with(c("PASV\r\n"), s("\xff\xf1227 Entering Passive Mode (10,0,0,9,4,1)\r\n")),
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "\xff\xf1227 Entering Passive Mode (192,0,2,1,4,1)\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 		},
 		{
 			name: "bare LF: 227-x LF 227 ends the reply for the session too",
@@ -130,7 +131,7 @@ func TestStrayAddresses(t *testing.T) {
 				s("227 Entering Passive Mode (10,0,0,9,4,1)\r\n")),
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + strayText + strayText + strayText + "227 Entering Passive Mode (192,0,2,1,4,1)\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{alg.ErrStrayAddress},
 		},
 		{

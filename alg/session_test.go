@@ -60,7 +60,7 @@ type convCase struct {
 	steps      []step
 	wantServer string // all the bytes that reach the server
 	wantClient string // all the bytes that reach the client
-	wantEvents []alg.Form
+	wantEvents []hostport.Form
 	wantRefuse []error
 	wantCliErr error
 }
@@ -84,7 +84,7 @@ func runConv(t *testing.T, tc convCase) *harness {
 	}
 	assert.Equal(t, tc.wantServer, h.toServer.take(), "bytes to the server")
 	assert.Equal(t, tc.wantClient, h.toClient.take(), "bytes to the client")
-	var forms []alg.Form
+	var forms []hostport.Form
 	for _, ev := range h.hookEvents() {
 		forms = append(forms, ev.Form)
 	}
@@ -109,7 +109,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PORT 10,0,0,5,4,1\r\n"), s("200 PORT command successful.\r\n")),
 			wantServer: loginServer + "PORT 192,0,2,1,4,1\r\n",
 			wantClient: loginClient + "200 PORT command successful.\r\n",
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
 			name: "PORT with a NAT port change (T12)",
@@ -119,7 +119,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PORT 10,0,0,5,4,1\r\n")),
 			wantServer: loginServer + "PORT 192,0,2,1,238,72\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
 			name: "227 rewritten in place (T12)",
@@ -128,7 +128,7 @@ func TestConversations(t *testing.T) {
 				s("227 Entering Passive Mode (10,0,0,9,195,80).\r\n")),
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "227 Entering Passive Mode (192,0,2,1,195,80).\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 		},
 		{
 			name: "227 without parentheses keeps its text",
@@ -137,7 +137,7 @@ func TestConversations(t *testing.T) {
 				s("227 Data transfer will passively listen to 10,0,0,9,4,1 now\r\n")),
 			wantServer: loginServer + "pasv\r\n",
 			wantClient: loginClient + "227 Data transfer will passively listen to 192,0,2,1,4,1 now\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 		},
 		{
 			name: "P@SW is PASV",
@@ -146,7 +146,7 @@ func TestConversations(t *testing.T) {
 				s("227 Entering Passive Mode (10,0,0,9,4,1).\r\n")),
 			wantServer: loginServer + "P@SW\r\n",
 			wantClient: loginClient + "227 Entering Passive Mode (192,0,2,1,4,1).\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 		},
 		{
 			name: "EPRT for NAT66 written in RFC 5952 form (T12)",
@@ -156,7 +156,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("EPRT |2|fd00::5|1025|\r\n")),
 			wantServer: loginServer + "EPRT |2|2001:db8::1|1025|\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.EPRT},
+			wantEvents: []hostport.Form{hostport.FormEPRT},
 		},
 		{
 			name: "EPSV port rewritten, delimiter and text kept",
@@ -170,7 +170,7 @@ func TestConversations(t *testing.T) {
 				s("229 Extended Passive mode OK (!!!6446!)\r\n")),
 			wantServer: loginServer + "EPSV\r\n",
 			wantClient: loginClient + "229 Extended Passive mode OK (!!!50000!)\r\n",
-			wantEvents: []alg.Form{alg.EPSV},
+			wantEvents: []hostport.Form{hostport.FormEPSV},
 		},
 		{
 			name: "LPSV list rewritten in place, IPv4 to IPv6",
@@ -181,7 +181,7 @@ func TestConversations(t *testing.T) {
 				s("228 Entering Long Passive Mode (4,4,10,0,0,9,2,4,31)\r\n")),
 			wantServer: loginServer + "LPSV\r\n",
 			wantClient: loginClient + "228 Entering Long Passive Mode (6,16,32,1,13,184,0,0,0,0,0,0,0,0,0,0,0,1,2,4,31)\r\n",
-			wantEvents: []alg.Form{alg.LPSV},
+			wantEvents: []hostport.Form{hostport.FormLPSV},
 		},
 		{
 			name:       "LPRT rewritten",
@@ -189,14 +189,14 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("LPRT 4,4,10,0,0,5,2,4,31\r\n")),
 			wantServer: loginServer + "LPRT 4,4,192,0,2,1,2,4,31\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.LPRT},
+			wantEvents: []hostport.Form{hostport.FormLPRT},
 		},
 		{
 			name:       "no hook: lines are canonicalised",
 			steps:      with(c("port 010,000,000,005,004,001\r\n"), c("Eprt !1!192.0.2.7!01025!\r\n")),
 			wantServer: loginServer + "PORT 10,0,0,5,4,1\r\nEPRT |1|192.0.2.7|1025|\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.PORT, alg.EPRT},
+			wantEvents: []hostport.Form{hostport.FormPORT, hostport.FormEPRT},
 		},
 
 		// T9: injection into the command stream.
@@ -230,7 +230,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PO\xff\xfb\x01RT 198,51,100,7,4,1\r\n")),
 			wantServer: loginServer,
 			wantClient: loginClient + "500 Illegal PORT command.\r\n",
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 			wantRefuse: []error{errAnyVeto},
 		},
 		{
@@ -238,7 +238,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PO\xff\xfb\x01RT 198,51,100,7,4,1\r\n")),
 			wantServer: loginServer + "PORT 198,51,100,7,4,1\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
 			name:       "T9 IAC IP, IAC DM before PORT: policed (privileged port)",
@@ -246,7 +246,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("\xff\xf4\xff\xf2PORT 10,0,0,5,0,22\r\n")),
 			wantServer: loginServer,
 			wantClient: loginClient + "504 Command not implemented for that parameter.\r\n",
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 			wantRefuse: []error{errAnyVeto},
 		},
 		{
@@ -270,7 +270,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("NOOP\r\n"), c("PO"), c("RT 10,0,0,5,4,1\r\n")),
 			wantServer: loginServer + "NOOP\r\nPORT 192,0,2,1,4,1\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
 			name:       "Telnet IP and DM before ABOR pass byte for byte",
@@ -345,7 +345,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PORT 10,0,0,6,4,1\r\n")),
 			wantServer: loginServer,
 			wantClient: loginClient + "500 Illegal PORT command.\r\n",
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 			wantRefuse: []error{errAnyVeto},
 		},
 		{
@@ -354,7 +354,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PORT 10,0,0,5,0,22\r\n")),
 			wantServer: loginServer,
 			wantClient: loginClient + "504 Command not implemented for that parameter.\r\n",
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 			wantRefuse: []error{errAnyVeto},
 		},
 
@@ -372,7 +372,7 @@ func TestConversations(t *testing.T) {
 				"501 EPRT not allowed after EPSV ALL.\r\n501 LPRT not allowed after EPSV ALL.\r\n" +
 				"501 LPSV not allowed after EPSV ALL.\r\n" +
 				"229 Entering Extended Passive Mode (|||6446|)\r\n",
-			wantEvents: []alg.Form{alg.EPSV},
+			wantEvents: []hostport.Form{hostport.FormEPSV},
 			wantRefuse: []error{alg.ErrEPSVAll},
 		},
 		{
@@ -392,7 +392,7 @@ func TestConversations(t *testing.T) {
 				c("PORT 10,0,0,5,4,1\r\n")},
 			wantServer: "AUTH TLS\r\nPORT 192,0,2,1,4,1\r\n",
 			wantClient: "220 ready\r\n500 AUTH not understood.\r\n",
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
 			name:       "T13 unsolicited 227",
@@ -426,7 +426,7 @@ func TestConversations(t *testing.T) {
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "227-Reply refused by the proxy: not the answer to a passive command.\r\n" +
 				"227 Entering Passive Mode (192,0,2,1,4,1)\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{alg.ErrStrayAddress},
 		},
 		{
@@ -436,7 +436,7 @@ func TestConversations(t *testing.T) {
 				s("227 Entering Passive Mode (10,0,0,9,4,1)\r\n")),
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "150 Not really.\r\n227 Entering Passive Mode (192,0,2,1,4,1)\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 		},
 
 		// Vetoes and errors.
@@ -448,7 +448,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PASV\r\n"), s("227 Entering Passive Mode (10,0,0,9,4,1).\r\n")),
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "425 Can't open data connection.\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{errAny},
 		},
 		{
@@ -459,7 +459,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PASV\r\n"), s("227 Entering Passive Mode (10,0,0,9,4,1).\r\n")),
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "421 Bye  PORT 1,2,3,4,5,6\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{errAnyVeto},
 		},
 		{
@@ -511,7 +511,7 @@ func TestConversations(t *testing.T) {
 				s("200 Type set to I.\r\n"), s("200 NOOP ok.\r\n")),
 			wantServer: loginServer + "TYPE I\r\nNOOP\r\n",
 			wantClient: loginClient + "200 Type set to I.\r\n500 Illegal PORT command.\r\n200 NOOP ok.\r\n",
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 			wantRefuse: []error{errAnyVeto},
 		},
 		{
@@ -547,7 +547,7 @@ func TestConversations(t *testing.T) {
 				s("227 Entering Passive Mode (10,0,0,9,4,1).\r\n")),
 			wantServer: loginServer + "NO\xff\xfb\x01OP\r\nPASV\r\n",
 			wantClient: loginClient + "\xff\xfe\x01200 NOOP ok.\r\n227 Entering Passive Mode (192,0,2,1,4,1).\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 		},
 
 		// Replies that cannot be inspected.
@@ -591,19 +591,19 @@ func TestConversations(t *testing.T) {
 				c("PASV\r\n"), s("227 (10,0,0,9,4,1)\r\n")),
 			wantServer: loginServer + "CWD x\r\nPASV\r\n",
 			wantClient: loginClient + "250 " + strings.Repeat("x", 9000) + "\r\n227 (192,0,2,1,4,1)\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 		},
 
 		// Translation between families.
 		{
 			name: "EPRT from an IPv6 client becomes PORT",
 			cfg: alg.Config{Hook: func(ev alg.Event) (alg.Rewrite, error) {
-				return alg.Rewrite{Addr: netip.AddrPortFrom(publicAddr, 50000), Form: alg.PORT}, nil
+				return alg.Rewrite{Addr: netip.AddrPortFrom(publicAddr, 50000), Form: hostport.FormPORT}, nil
 			}},
 			steps:      with(c("EPRT |2|2001:db8::7|1025|\r\n")),
 			wantServer: loginServer + "PORT 192,0,2,1,195,80\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.EPRT},
+			wantEvents: []hostport.Form{hostport.FormEPRT},
 		},
 		{
 			name: "EPRT from an IPv6 client becomes EPRT |1|",
@@ -613,7 +613,7 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("EPRT |2|2001:db8::7|1025|\r\n")),
 			wantServer: loginServer + "EPRT |1|192.0.2.1|50000|\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.EPRT},
+			wantEvents: []hostport.Form{hostport.FormEPRT},
 		},
 		{
 			name: "PORT that must name an IPv6 address becomes EPRT",
@@ -623,12 +623,12 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PORT 10,0,0,5,4,1\r\n")),
 			wantServer: loginServer + "EPRT |2|2001:db8::1|50000|\r\n",
 			wantClient: loginClient,
-			wantEvents: []alg.Form{alg.PORT},
+			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
 			name: "EPSV sent as PASV, 227 answered as 229 (RFC 6384)",
-			cfg: alg.Config{PassiveAs: alg.PASV, Hook: func(ev alg.Event) (alg.Rewrite, error) {
-				if ev.Form != alg.PASV || ev.Asked != alg.EPSV {
+			cfg: alg.Config{PassiveAs: hostport.FormPASV, Hook: func(ev alg.Event) (alg.Rewrite, error) {
+				if ev.Form != hostport.FormPASV || ev.Asked != hostport.FormEPSV {
 					return alg.Rewrite{}, errors.New("wrong forms " + ev.Form.String() + " " + ev.Asked.String())
 				}
 				return alg.Rewrite{Addr: netip.AddrPortFrom(public6, 50000)}, nil
@@ -638,18 +638,18 @@ func TestConversations(t *testing.T) {
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "229 Entering Extended Passive Mode (|||50000|)\r\n" +
 				"200 EPSV ALL command successful.\r\n501 PASV not allowed after EPSV ALL.\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{alg.ErrEPSVAll},
 		},
 		{
 			name: "229 written as 227 when the hook asks",
 			cfg: alg.Config{ServerAddr: serverAddr, Hook: func(ev alg.Event) (alg.Rewrite, error) {
-				return alg.Rewrite{Addr: netip.AddrPortFrom(publicAddr, ev.Addr.Port()), Form: alg.PASV}, nil
+				return alg.Rewrite{Addr: netip.AddrPortFrom(publicAddr, ev.Addr.Port()), Form: hostport.FormPASV}, nil
 			}},
 			steps:      with(c("EPSV\r\n"), s("229 Entering Extended Passive Mode (|||6446|)\r\n")),
 			wantServer: loginServer + "EPSV\r\n",
 			wantClient: loginClient + "227 Entering Passive Mode (192,0,2,1,25,46).\r\n",
-			wantEvents: []alg.Form{alg.EPSV},
+			wantEvents: []hostport.Form{hostport.FormEPSV},
 		},
 		{
 			name: "227 that must carry IPv6 is vetoed",
@@ -659,18 +659,18 @@ func TestConversations(t *testing.T) {
 			steps:      with(c("PASV\r\n"), s("227 Entering Passive Mode (10,0,0,9,4,1).\r\n")),
 			wantServer: loginServer + "PASV\r\n",
 			wantClient: loginClient + "425 Can't open data connection.\r\n",
-			wantEvents: []alg.Form{alg.PASV},
+			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{errAny},
 		},
 		{
 			name: "a command form for a reply is vetoed",
 			cfg: alg.Config{Hook: func(ev alg.Event) (alg.Rewrite, error) {
-				return alg.Rewrite{Form: alg.PORT}, nil
+				return alg.Rewrite{Form: hostport.FormPORT}, nil
 			}},
 			steps:      with(c("PASV\r\n"), s("227 Entering Passive Mode (10,0,0,9,4,1).\r\n"), c("EPRT |1|10.0.0.5|1025|\r\n")),
 			wantServer: loginServer + "PASV\r\nPORT 10,0,0,5,4,1\r\n",
 			wantClient: loginClient + "425 Can't open data connection.\r\n",
-			wantEvents: []alg.Form{alg.PASV, alg.EPRT},
+			wantEvents: []hostport.Form{hostport.FormPASV, hostport.FormEPRT},
 			wantRefuse: []error{errAny},
 		},
 	}

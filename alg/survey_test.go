@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/ftpkit/hostport"
 	"github.com/ftpkit/hostport/alg"
 )
 
@@ -295,24 +296,29 @@ func readInetutils(stream []byte) []ftpCmd {
 }
 
 // dataVerbs are the verbs that set up a data connection.
-var dataVerbs = map[string]alg.Form{
-	"PORT": alg.PORT, "EPRT": alg.EPRT, "LPRT": alg.LPRT,
-	"PASV": alg.PASV, "P@SW": alg.PASV, "EPSV": alg.EPSV, "LPSV": alg.LPSV,
+var dataVerbs = map[string]hostport.Form{
+	"PORT": hostport.FormPORT, "EPRT": hostport.FormEPRT, "LPRT": hostport.FormLPRT,
+	"PASV": hostport.FormPASV, "P@SW": hostport.FormPASV, "EPSV": hostport.FormEPSV, "LPSV": hostport.FormLPSV,
+}
+
+// isCommand reports whether f is one of the commands PORT, EPRT and LPRT.
+func isCommand(f hostport.Form) bool {
+	return f == hostport.FormPORT || f == hostport.FormEPRT || f == hostport.FormLPRT
 }
 
 // serversRead returns the data-setup commands that any of the surveyed
 // servers reads in stream, with the name of the first server that does.
-func serversRead(stream []byte) (form alg.Form, all bool, server string) {
+func serversRead(stream []byte) (form hostport.Form, all bool, server string) {
 	for _, m := range serverModels {
 		for _, c := range m.read(stream) {
 			f, ok := dataVerbs[c.verb]
 			if !ok {
 				continue
 			}
-			if f == alg.EPSV && strings.EqualFold(strings.TrimSpace(c.arg), "ALL") {
+			if f == hostport.FormEPSV && strings.EqualFold(strings.TrimSpace(c.arg), "ALL") {
 				all = true
 			}
-			if form == 0 || f.IsCommand() && !form.IsCommand() {
+			if form == 0 || isCommand(f) && !isCommand(form) {
 				form, server = f, m.name
 			}
 		}
@@ -453,7 +459,7 @@ func sessionOutcome(t *testing.T, line []byte) outcome {
 		return regenerated
 	case strings.EqualFold(up, "EPSV ALL\r\n"):
 		return epsvAll
-	case form.IsReply():
+	case form != 0 && !isCommand(form):
 		h.server(replyFor(form))
 		if len(h.hookEvents()) == 1 {
 			return passive
@@ -464,11 +470,11 @@ func sessionOutcome(t *testing.T, line []byte) outcome {
 }
 
 // replyFor returns the reply that answers a passive command of form f.
-func replyFor(f alg.Form) string {
+func replyFor(f hostport.Form) string {
 	switch f {
-	case alg.PASV:
+	case hostport.FormPASV:
 		return "227 Entering Passive Mode (10,0,0,9,4,1).\r\n"
-	case alg.EPSV:
+	case hostport.FormEPSV:
 		return "229 Entering Extended Passive Mode (|||1025|)\r\n"
 	default:
 		return "228 Entering Long Passive Mode (4,4,10,0,0,9,2,4,1)\r\n"
@@ -509,7 +515,7 @@ func checkRecognised(t tb, line []byte) {
 		}
 		return
 	}
-	if form.IsCommand() {
+	if isCommand(form) {
 		if evs := h.hookEvents(); len(evs) != 1 || evs[0].Dir != alg.ClientToServer || !isCommandLine(up) {
 			t.Fatalf("%q (%s reads %v) reached the server as %q unchecked (events %v)", line, server, form, up, evs)
 		}

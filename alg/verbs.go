@@ -1,6 +1,10 @@
 package alg
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/ftpkit/hostport"
+)
 
 // knownVerbs are the FTP commands a client may open a session with: those of
 // RFC 959, RFC 775 (the X forms), RFC 1639, RFC 2228, RFC 2389, RFC 2428,
@@ -164,4 +168,74 @@ func (v *verb) fold(body []byte) {
 		v.n += copy(v.name[v.n:], s)
 		p += size
 	}
+}
+
+// cmdKind classifies a command by its verb. The kinds of the data-setup and
+// passive commands have the values of their forms (that of its reply for a
+// passive command), so that form is a conversion.
+type cmdKind uint8
+
+const (
+	kOther cmdKind = 0
+	kPORT          = cmdKind(fPORT)
+	kEPRT          = cmdKind(fEPRT)
+	kLPRT          = cmdKind(fLPRT)
+	kPASV          = cmdKind(fPASV) // PASV and vsftpd's alias P@SW
+	kEPSV          = cmdKind(fEPSV)
+	kLPSV          = cmdKind(fLPSV)
+	kAUTH          = cmdKind(fLPSV) + 1
+)
+
+// form returns the form of a data-setup command, or of the reply to a
+// passive command; 0 for the other kinds.
+func (k cmdKind) form() hostport.Form {
+	if k == kAUTH {
+		return 0
+	}
+	return hostport.Form(k)
+}
+
+// The four-byte verbs, little-endian, in lower case: setting bit 5 of each
+// byte lowers ASCII letters and maps '@' to '`', so that "P`SW" is taken for
+// vsftpd's P@SW, which does no harm.
+const (
+	lower4  = 0x20202020
+	keyPORT = 'P' | 'O'<<8 | 'R'<<16 | 'T'<<24 | lower4
+	keyEPRT = 'E' | 'P'<<8 | 'R'<<16 | 'T'<<24 | lower4
+	keyLPRT = 'L' | 'P'<<8 | 'R'<<16 | 'T'<<24 | lower4
+	keyPASV = 'P' | 'A'<<8 | 'S'<<16 | 'V'<<24 | lower4
+	keyPSW  = 'P' | '@'<<8 | 'S'<<16 | 'W'<<24 | lower4
+	keyEPSV = 'E' | 'P'<<8 | 'S'<<16 | 'V'<<24 | lower4
+	keyLPSV = 'L' | 'P'<<8 | 'S'<<16 | 'V'<<24 | lower4
+	keyAUTH = 'A' | 'U'<<8 | 'T'<<16 | 'H'<<24 | lower4
+)
+
+// kind4 returns the kind of the command whose four-byte verb, in any case,
+// is key (little-endian).
+func kind4(key uint32) cmdKind {
+	switch key | lower4 {
+	case keyPORT:
+		return kPORT
+	case keyEPRT:
+		return kEPRT
+	case keyLPRT:
+		return kLPRT
+	case keyPASV, keyPSW:
+		return kPASV
+	case keyEPSV:
+		return kEPSV
+	case keyLPSV:
+		return kLPSV
+	case keyAUTH:
+		return kAUTH
+	}
+	return kOther
+}
+
+// upper returns c in upper case if it is an ASCII letter.
+func upper(c byte) byte {
+	if 'a' <= c && c <= 'z' {
+		return c - ('a' - 'A')
+	}
+	return c
 }
