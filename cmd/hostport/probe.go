@@ -56,7 +56,7 @@ tried over IPv6. Each mode ends "ok" or "FAIL" with flags:
 	                    rewrite it
 	privileged-port     the reply names a port below 1024
 	not-supported       the server answered 500, 502 or 504 to the command
-	refused             the server answered another 4xx or 5xx reply
+	rejected            the server answered another 4xx or 5xx reply
 	invalid             the reply does not parse
 	data-timeout        no answer to the data connection: filtered
 	data-refused        the data connection was refused (RST)
@@ -107,7 +107,7 @@ const (
 	probeForeign         = "foreign-address"
 	probePrivileged      = "privileged-port"
 	probeNotSupported    = "not-supported"
-	probeRefused         = "refused"
+	probeRejected        = "rejected"
 	probeInvalid         = "invalid"
 	probeDataTimeout     = "data-timeout"
 	probeDataRefused     = "data-refused"
@@ -119,7 +119,7 @@ const (
 
 var probeFlagOrder = []string{
 	probeNATMismatch, probeUnroutable, probeNotDialed, probeForeign, probePrivileged,
-	probeNotSupported, probeRefused, probeInvalid, probeDataTimeout, probeDataRefused,
+	probeNotSupported, probeRejected, probeInvalid, probeDataTimeout, probeDataRefused,
 	probeTransferTimeout, probeNoReply, probeTLSHidesPASV, probeNotRun,
 }
 
@@ -723,11 +723,11 @@ func (m *probeMode) setupReply(r ftpReply, err error, want int, behindNAT bool) 
 	switch {
 	case behindNAT && (r.code == 500 || r.code == 501):
 		m.flag(probeForeign)
-		m.flag(probeRefused)
+		m.flag(probeRejected)
 	case r.code == 500 || r.code == 502 || r.code == 504:
 		m.flag(probeNotSupported)
 	default:
-		m.flag(probeRefused)
+		m.flag(probeRejected)
 	}
 	m.Detail = fmt.Sprintf("the server refused %s: %s", commandOf(m.Mode), m.Reply)
 	return false
@@ -868,7 +868,7 @@ func (s *probeSession) transfer(ctx context.Context, m *probeMode, dc net.Conn, 
 		if r.code == 425 || r.code == 426 {
 			m.flag(probeDataRefused)
 		} else {
-			m.flag(probeRefused)
+			m.flag(probeRejected)
 		}
 		m.Detail = fmt.Sprintf("%s: %s", cmd, r.first())
 		return
@@ -909,7 +909,7 @@ func (s *probeSession) transfer(ctx context.Context, m *probeMode, dc net.Conn, 
 		m.flag(probeNoReply)
 		m.Detail = fmt.Sprintf("%s: %d bytes received, but no final reply: %v", cmd, n, err)
 	case fin.code/100 != 2:
-		m.flag(probeRefused)
+		m.flag(probeRejected)
 		m.Detail = fmt.Sprintf("%s: %d bytes received, then %s", cmd, n, fin.first())
 	default:
 		m.OK = true

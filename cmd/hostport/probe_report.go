@@ -209,7 +209,7 @@ func (p *prober) fix(m *probeMode, rep *probeReport) string {
 			return "enable EPSV on the server or on the firewall in front of it; until then curl falls back to PASV at the control address"
 		}
 		return "enable passive mode on the server (vsftpd pasv_enable=YES)"
-	case m.has(probeRefused):
+	case m.has(probeRejected):
 		return "the server refused the command or the path: check the URL's path and the account's rights"
 	case active && (m.has(probeDataTimeout) || m.has(probeDataRefused)):
 		if strings.Contains(m.Detail, "behind a NAT") {
