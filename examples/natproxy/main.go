@@ -73,15 +73,19 @@
 //
 // # Limits
 //
-// A session holds two descriptors for its control connections and two for
-// each data transfer (one for a data listener still waiting), so at most
-// ten; natproxy copies data through buffers of its own rather than the
-// runtime's splice pipes, which outlive the transfers until a garbage
-// collection. With the default caps natproxy therefore needs at most about
-// 1,000 descriptors, within the common limit of 1,024. When it runs out of
-// descriptors all the same, it logs the error and retries accepting with a
-// backoff of 5 ms doubling up to 1 s, as net/http does, and serves again as
-// soon as descriptors are free.
+// A session holds two descriptors for its control connections and, for each
+// data connection, one while it waits, two once it transfers and two more
+// for the pipe the transfer is spliced through on Linux, so at most 18 (four
+// data connections transferring at once); a session with one transfer
+// running holds six. natproxy makes a pipe of its own for each transfer and
+// closes it when the transfer ends, rather than use the runtime's splice
+// pipes, which outlive the transfers until a garbage collection; where a
+// pipe cannot be made, as when descriptors run out, the transfer goes on
+// through a buffer. With the default caps natproxy therefore needs at most
+// about 1,800 descriptors, and about 600 while every session has one
+// transfer running. When it runs out of descriptors all the same, it logs
+// the error and retries accepting with a backoff of 5 ms doubling up to 1 s,
+// as net/http does, and serves again as soon as descriptors are free.
 package main
 
 import (
@@ -97,7 +101,6 @@ import (
 	"os/signal"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -171,9 +174,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 	switch strings.ToLower(*passive) {
 	case "":
 	case "pasv":
-		p.PassiveAs = alg.PASV
+		p.PassiveAs = hostport.FormPASV
 	case "epsv":
-		p.PassiveAs = alg.EPSV
+		p.PassiveAs = hostport.FormEPSV
 	default:
 		return usage("-passive: want pasv or epsv, not %q", *passive)
 	}
@@ -216,7 +219,7 @@ type Proxy struct {
 	Ports hostport.PortRange
 	// PassiveAs, if not zero, is the passive command sent to the server
 	// for each of the client's (alg.Config.PassiveAs).
-	PassiveAs alg.Form
+	PassiveAs hostport.Form
 	// DataTimeout bounds the wait of a data listener for its connection
 	// and the dialling of the other end.
 	DataTimeout time.Duration
@@ -476,23 +479,14 @@ func (s *session) hook(ev alg.Event) (alg.Rewrite, error) {
 	return s.passive(ev)
 }
 
-// name returns the name of a form for the log: the verb of a command, the
-// code of a reply.
-func name(f alg.Form) string {
-	if f.IsReply() {
-		return fmt.Sprint(f.Code())
-	}
-	return f.String()
-}
-
 // logSetup logs a data setup: the line's form and address, what it becomes,
 // and the decision.
-func (s *session) logSetup(ev alg.Event, f alg.Form, after netip.AddrPort, decision string) {
+func (s *session) logSetup(ev alg.Event, f hostport.Form, after netip.AddrPort, decision string) {
 	if f == 0 {
-		s.p.Log.Printf("[%s] data setup %s %s: %s", s.id, name(ev.Form), ev.Addr, decision)
+		s.p.Log.Printf("[%s] data setup %s %s: %s", s.id, ev.Form, ev.Addr, decision)
 		return
 	}
-	s.p.Log.Printf("[%s] data setup %s %s -> %s %s: %s", s.id, name(ev.Form), ev.Addr, name(f), after, decision)
+	s.p.Log.Printf("[%s] data setup %s %s -> %s %s: %s", s.id, ev.Form, ev.Addr, f, after, decision)
 }
 
 // refuse logs a data setup that is refused, or failed, and returns err
@@ -546,9 +540,9 @@ func (s *session) active(ev alg.Event) (alg.Rewrite, error) {
 		return s.refuse(ev, "failed", &alg.Veto{Code: 425, Text: "Can't open data connection.", Err: err})
 	}
 	adv := addrPort(ln.Addr())
-	f := alg.EPRT
+	f := hostport.FormEPRT
 	if adv.Addr().Is4() {
-		f = alg.PORT
+		f = hostport.FormPORT
 	}
 	s.logSetup(ev, f, adv, fmt.Sprintf("allowed (server connects to %s, proxy dials %s)", adv, target))
 	s.wait(0, ln)
@@ -572,7 +566,7 @@ func (s *session) passive(ev alg.Event) (alg.Rewrite, error) {
 	if s.p.Public.IsValid() {
 		announce = s.p.Public
 	}
-	if ev.Asked == alg.PASV && !announce.Unmap().Is4() {
+	if ev.Asked == hostport.FormPASV && !announce.Unmap().Is4() {
 		// A 227 can carry only IPv4; never announce 0,0,0,0 instead.
 		err := errors.New("no IPv4 address to announce in a 227 reply")
 		return s.refuse(ev, "refused", &alg.Veto{Code: 425, Text: "Can't open data connection: use EPSV.", Err: err})
@@ -686,84 +680,4 @@ func (s *session) relayData(ln *net.TCPListener, peer netip.Addr, target netip.A
 	}
 	s.p.Log.Printf("[%s] %s data connection %s -> %s %s: %d bytes to the client, %d bytes to the server",
 		s.id, mode, in.RemoteAddr(), target, end, toClient, toServer)
-}
-
-// bufPool holds the buffers that relay copies through.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
-
-// relay copies between a and b in both directions, passing on the end of
-// each direction, until both have ended, or neither has carried a byte for
-// idle, or ctx is done, and closes them. It returns the bytes copied from a
-// to b and from b to a, and errIdle if it gave up waiting.
-//
-// It copies through buffers of its own: io.Copy between two TCP connections
-// would splice through a pipe from the runtime's pool, two descriptors that
-// stay open after the transfer until a garbage collection, out of reach of
-// the proxy's caps.
-func relay(ctx context.Context, a, b *net.TCPConn, idle time.Duration) (ab, ba int64, err error) {
-	stop := context.AfterFunc(ctx, func() {
-		a.Close()
-		b.Close()
-	})
-	defer stop()
-	var last atomic.Int64 // when a byte last went either way, in Unix nanoseconds
-	last.Store(time.Now().UnixNano())
-	var wg sync.WaitGroup
-	var errBA error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		ba, errBA = copyIdle(a, b, idle, &last)
-	}()
-	ab, err = copyIdle(b, a, idle, &last)
-	wg.Wait()
-	a.Close()
-	b.Close()
-	if err == nil || errors.Is(errBA, errIdle) {
-		// The direction that gave up first closed the other.
-		err = errBA
-	}
-	return ab, ba, err
-}
-
-// copyIdle copies from src to dst until src ends, then closes dst for
-// writing. It fails with errIdle once neither direction has carried a byte
-// for idle, as recorded in last, and closes both.
-func copyIdle(dst, src *net.TCPConn, idle time.Duration, last *atomic.Int64) (int64, error) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := *bp
-	var n int64
-	for {
-		src.SetReadDeadline(time.Now().Add(idle))
-		m, err := src.Read(buf)
-		if m > 0 {
-			last.Store(time.Now().UnixNano())
-			dst.SetWriteDeadline(time.Now().Add(idle))
-			w, werr := dst.Write(buf[:m])
-			n += int64(w)
-			if werr != nil {
-				src.Close()
-				dst.Close()
-				return n, werr
-			}
-			continue
-		}
-		switch {
-		case err == io.EOF:
-			dst.CloseWrite()
-			return n, nil
-		case errors.Is(err, os.ErrDeadlineExceeded):
-			if time.Since(time.Unix(0, last.Load())) < idle {
-				continue
-			}
-			src.Close()
-			dst.Close()
-			return n, errIdle
-		case err != nil:
-			src.Close()
-			dst.Close()
-			return n, err
-		}
-	}
 }
