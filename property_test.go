@@ -78,25 +78,25 @@ func propSix(ap netip.AddrPort) string {
 // propCanonical writes, independently of the package, the canonical line of
 // form f for ap (for 229 only its port counts), as the Format functions must
 // write it.
-func propCanonical(f hostporttest.Form, ap netip.AddrPort) string {
+func propCanonical(f hostport.Form, ap netip.AddrPort) string {
 	port := strconv.Itoa(int(ap.Port()))
 	switch f {
-	case hostporttest.FormPORT:
+	case hostport.FormPORT:
 		return "PORT " + propSix(ap)
-	case hostporttest.FormPASV:
+	case hostport.FormPASV:
 		return "227 Entering Passive Mode (" + propSix(ap) + ")."
-	case hostporttest.FormEPRT:
+	case hostport.FormEPRT:
 		prt := "1"
 		if ap.Addr().Is6() {
 			prt = "2"
 		}
 		// netip writes the RFC 5952 form ("2001:db8::1", "::ffff:192.0.2.1").
 		return "EPRT |" + prt + "|" + ap.Addr().WithZone("").String() + "|" + port + "|"
-	case hostporttest.FormEPSV:
+	case hostport.FormEPSV:
 		return "229 Entering Extended Passive Mode (|||" + port + "|)"
-	case hostporttest.FormLPRT:
+	case hostport.FormLPRT:
 		return "LPRT " + propLong(ap)
-	case hostporttest.FormLPSV:
+	case hostport.FormLPSV:
 		return "228 Entering Long Passive Mode (" + propLong(ap) + ")"
 	}
 	panic("unknown form " + f.String())
@@ -105,24 +105,24 @@ func propCanonical(f hostporttest.Form, ap netip.AddrPort) string {
 // propParse reads text with the parser of form f, and returns the result as
 // a Line holds it in Want, the result formatted again, and whether the
 // parser returned the zero value of its result type.
-func propParse(f hostporttest.Form, text string) (ap netip.AddrPort, formatted string, zero bool, err error) {
+func propParse(f hostport.Form, text string) (ap netip.AddrPort, formatted string, zero bool, err error) {
 	switch f {
-	case hostporttest.FormPORT, hostporttest.FormPASV:
+	case hostport.FormPORT, hostport.FormPASV:
 		parse, format := hostport.ParsePORT, hostport.FormatPORT
-		if f == hostporttest.FormPASV {
+		if f == hostport.FormPASV {
 			parse, format = hostport.ParsePASV, hostport.FormatPASV
 		}
 		hp, err := parse(text)
 		return hp.AddrPort(), format(hp), hp == hostport.HostPort{}, err
-	case hostporttest.FormEPSV:
+	case hostport.FormEPSV:
 		port, err := hostport.ParseEPSV(text)
 		return netip.AddrPortFrom(netip.Addr{}, port), hostport.FormatEPSV(port), port == 0, err
-	case hostporttest.FormEPRT, hostporttest.FormLPRT, hostporttest.FormLPSV:
+	case hostport.FormEPRT, hostport.FormLPRT, hostport.FormLPSV:
 		parse, format := hostport.ParseEPRT, hostport.FormatEPRT
 		switch f {
-		case hostporttest.FormLPRT:
+		case hostport.FormLPRT:
 			parse, format = hostport.ParseLPRT, hostport.FormatLPRT
-		case hostporttest.FormLPSV:
+		case hostport.FormLPSV:
 			parse, format = hostport.ParseLPSV, hostport.FormatLPSV
 		}
 		ap, err := parse(text)
@@ -131,10 +131,10 @@ func propParse(f hostporttest.Form, text string) (ap netip.AddrPort, formatted s
 	panic("unknown form " + f.String())
 }
 
-var propFuncs = map[hostporttest.Form]string{
-	hostporttest.FormPORT: "ParsePORT", hostporttest.FormPASV: "ParsePASV",
-	hostporttest.FormEPRT: "ParseEPRT", hostporttest.FormEPSV: "ParseEPSV",
-	hostporttest.FormLPRT: "ParseLPRT", hostporttest.FormLPSV: "ParseLPSV",
+var propFuncs = map[hostport.Form]string{
+	hostport.FormPORT: "ParsePORT", hostport.FormPASV: "ParsePASV",
+	hostport.FormEPRT: "ParseEPRT", hostport.FormEPSV: "ParseEPSV",
+	hostport.FormLPRT: "ParseLPRT", hostport.FormLPSV: "ParseLPSV",
 }
 
 var propSentinels = []error{hostport.ErrSyntax, hostport.ErrRange, hostport.ErrFamily}
@@ -243,7 +243,7 @@ func checkPropEPRTRoundTrip(t *rapid.T) {
 		ap = netip.AddrPortFrom(ap.Addr().WithZone("eth0"), ap.Port())
 	}
 	s := hostport.FormatEPRT(ap)
-	require.Equal(t, propCanonical(hostporttest.FormEPRT, want), s)
+	require.Equal(t, propCanonical(hostport.FormEPRT, want), s)
 	got, err := hostport.ParseEPRT(s)
 	require.NoError(t, err, "%q", s)
 	require.Equal(t, want, got, "%q", s)
@@ -472,12 +472,12 @@ func TestPropHostileLines(t *testing.T) { rapid.Check(t, checkPropHostileLines) 
 
 // slowReplyClass returns the class that the reference parser gives text, if
 // f is the 227 or 228 form.
-func slowReplyClass(f hostporttest.Form, text string) (class string, ok bool) {
+func slowReplyClass(f hostport.Form, text string) (class string, ok bool) {
 	switch f {
-	case hostporttest.FormPASV:
+	case hostport.FormPASV:
 		_, class = slowParsePASV(text)
 		return class, true
-	case hostporttest.FormLPSV:
+	case hostport.FormLPSV:
 		_, class = slowParseLPSV(text)
 		return class, true
 	}

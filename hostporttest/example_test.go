@@ -30,7 +30,7 @@ func Example() {
 	})
 
 	rapid.Check(t, func(t *rapid.T) {
-		line := hostporttest.HostileLine(hostporttest.FormPASV).Draw(t, "line")
+		line := hostporttest.HostileLine(hostport.FormPASV).Draw(t, "line")
 		if hp, err := hostport.ParsePASV(line.Text); !errors.Is(err, line.Err) {
 			t.Fatalf("%q (%s): got %v, %v; want an error that wraps %v", line.Text, line.Note, hp, err, line.Err)
 		}
@@ -39,15 +39,21 @@ func Example() {
 
 // The same property as a fuzz target, for go test -fuzz; rename it to
 // FuzzReadLines(f *testing.F) to make it one. It checks every form with
-// [hostporttest.Form.Parse], which calls the hostport parser of the form.
+// [hostport.ParseLine], which reads a line whose verb or code shows its form
+// with the parser of that form. The lines that ValidLine draws without verb
+// or code (a command's argument, a reply's text) show no form; a test of a
+// reader of one form reads them with that form's parser.
 func Example_fuzz() {
 	var f *testing.F // the *testing.F of the fuzz target
 
 	f.Fuzz(rapid.MakeFuzz(func(t *rapid.T) {
 		line := hostporttest.ValidLine().Draw(t, "line")
-		got, err := line.Form.Parse(line.Text)
-		if err != nil || got != line.Want {
-			t.Fatalf("%v %q: got %v, %v; want %v", line.Form, line.Text, got, err, line.Want)
+		form, got, err := hostport.ParseLine(line.Text)
+		if form == 0 {
+			return // the argument or the reply text alone
+		}
+		if form != line.Form || err != nil || got != line.Want {
+			t.Fatalf("%v %q: got %v %v, %v; want %v", line.Form, line.Text, form, got, err, line.Want)
 		}
 	}))
 }
@@ -93,7 +99,7 @@ func ExampleEPRTCommand() {
 // Hostile EPRT commands, one of each class of error, and whether
 // hostport.ParseEPRT rejects each with an error of its class.
 func ExampleHostileLine() {
-	gen := hostporttest.HostileLine(hostporttest.FormEPRT)
+	gen := hostporttest.HostileLine(hostport.FormEPRT)
 	for _, class := range []error{hostport.ErrSyntax, hostport.ErrRange, hostport.ErrFamily} {
 		line := gen.Example(0)
 		for seed := 1; line.Err != class; seed++ {
@@ -109,24 +115,4 @@ func ExampleHostileLine() {
 	// 	EPRT: tcp-port above 65535; value out of range: true
 	// "EPRT |0|18.109.9.99|001|"
 	// 	EPRT: net-prt 0; unsupported address family: true
-}
-
-// Form.Parse reads a line with the hostport parser of its form and returns
-// what a Line holds in Want: for a 229 reply, only the port.
-func ExampleForm_Parse() {
-	for _, l := range []struct {
-		form hostporttest.Form
-		text string
-	}{
-		{hostporttest.FormEPRT, "EPRT |1|132.235.1.2|6275|"},
-		{hostporttest.FormEPSV, "229 Entering Extended Passive Mode (|||6446|)"},
-		{hostporttest.FormPORT, "PORT 192,0,2,1,4,310"},
-	} {
-		ap, err := l.form.Parse(l.text)
-		fmt.Println(l.form, ap.Addr().IsValid(), ap.Port(), err)
-	}
-	// Output:
-	// EPRT true 6275 <nil>
-	// EPSV false 6446 <nil>
-	// PORT false 0 hostport.ParsePORT: parsing "PORT 192,0,2,1,4,310": p2 310 out of range [0,255] at offset 17
 }

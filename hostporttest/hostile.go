@@ -169,9 +169,9 @@ var (
 
 // hostileList puts one fault into l, a valid line of form f that carries a
 // list of numbers (PORT, 227, LPRT, 228), and returns the hostile line.
-func hostileList(t *rapid.T, f Form, l listLine) Line {
-	reply := f == FormPASV || f == FormLPSV
-	long := f == FormLPRT || f == FormLPSV
+func hostileList(t *rapid.T, f hostport.Form, l listLine) Line {
+	reply := f == hostport.FormPASV || f == hostport.FormLPSV
+	long := f == hostport.FormLPRT || f == hostport.FormLPSV
 	faults := []string{faultControl, faultEOL, faultTruncated, faultReal,
 		faultRange, faultFew, faultMany, faultEmpty, faultSign, faultSpace}
 	if reply {
@@ -219,22 +219,34 @@ func hostileList(t *rapid.T, f Form, l listLine) Line {
 		l.nums[k] = rapid.SampledFrom([]string{"+", "-"}).Draw(t, "sign") + l.nums[k]
 		bad.Note += " " + fields[k]
 	case faultSpace:
-		// Before or after a comma, or inside a number; in a reply not
-		// inside the first or last number, since the rest of the text may
-		// then be a valid list ("(1 0,2,0,2,4,31)").
+		// Before or after a comma, or inside a number. In a reply the
+		// space cuts the list into two, and the reply's parser takes the
+		// first part long enough to be an address (six numbers for a 227,
+		// nine for a 228) for the address. So in a reply the space goes
+		// neither inside the first or last number, where the rest of the
+		// text may be a valid list ("(1 0,2,0,2,4,31)"), nor where the
+		// first part is too short and the second long enough, which would
+		// read the second part, whose first number is not the af, as the
+		// address ("(6, 16,…)" has af 16, a family error).
+		minList := 6
+		if long {
+			minList = 9
+		}
+		cut := func(a, b int) bool { return !reply || a >= minList || b < minList }
 		var at []int
 		off := 0
+		n := len(l.nums)
 		for k, s := range l.nums {
-			if k > 0 {
+			if k > 0 && cut(k, n-k) {
 				at = append(at, off) // after the comma
 			}
-			if !reply || (k > 0 && k < last) {
+			if !reply || (k > 0 && k < last) && cut(k+1, n-k) {
 				for i := 1; i < len(s); i++ {
 					at = append(at, off+i) // inside
 				}
 			}
 			off += len(s)
-			if k < last {
+			if k < last && cut(k+1, n-k-1) {
 				at = append(at, off) // before the comma
 			}
 			off++
@@ -266,7 +278,7 @@ func hostileList(t *rapid.T, f Form, l listLine) Line {
 		l.tail = rapid.SampledFrom(argTrailers).Draw(t, "trailer")
 	case faultCode:
 		code := "227"
-		if f == FormLPSV {
+		if f == hostport.FormLPSV {
 			code = "228"
 		}
 		l.code = badCode(t, code)
@@ -275,7 +287,7 @@ func hostileList(t *rapid.T, f Form, l listLine) Line {
 		// reply ambiguous: six or more numbers after a 227, nine or more
 		// (the shortest long host-port) after a 228. Shorter lists are text.
 		least := 6
-		if f == FormLPSV {
+		if f == hostport.FormLPSV {
 			least = 9
 		}
 		n := rapid.IntRange(least, least+3).Draw(t, "numbers")
@@ -298,22 +310,22 @@ func hostileList(t *rapid.T, f Form, l listLine) Line {
 
 var hostilePORTGen = rapid.Custom(func(t *rapid.T) Line {
 	l, _ := drawPORT(t)
-	return hostileList(t, FormPORT, l)
+	return hostileList(t, hostport.FormPORT, l)
 })
 
 var hostilePASVGen = rapid.Custom(func(t *rapid.T) Line {
 	l, _, _ := drawPASV(t)
-	return hostileList(t, FormPASV, l)
+	return hostileList(t, hostport.FormPASV, l)
 })
 
 var hostileLPRTGen = rapid.Custom(func(t *rapid.T) Line {
 	l, _ := drawLPRT(t)
-	return hostileList(t, FormLPRT, l)
+	return hostileList(t, hostport.FormLPRT, l)
 })
 
 var hostileLPSVGen = rapid.Custom(func(t *rapid.T) Line {
 	l, _, _ := drawLPSV(t)
-	return hostileList(t, FormLPSV, l)
+	return hostileList(t, hostport.FormLPSV, l)
 })
 
 // Faults of EPRT and 229.
@@ -401,7 +413,7 @@ var hostileEPRTGen = rapid.Custom(func(t *rapid.T) Line {
 		ap = addrPortGen.Draw(t, "addr-port")
 	}
 	l := drawEPRTFor(t, ap)
-	bad := Line{Form: FormEPRT, Err: errSyntax, Note: "EPRT: " + fault}
+	bad := Line{Form: hostport.FormEPRT, Err: errSyntax, Note: "EPRT: " + fault}
 	body := l.body()
 	if text, ok := commonFault(t, fault, body, l.eol, len(body)-1); ok {
 		bad.Text = text
@@ -424,7 +436,7 @@ var hostileEPRTGen = rapid.Custom(func(t *rapid.T) Line {
 	}
 	switch fault {
 	case faultReal:
-		return rapid.SampledFrom(realHostile[FormEPRT]).Draw(t, "line")
+		return rapid.SampledFrom(realHostile[hostport.FormEPRT]).Draw(t, "line")
 	case faultVerb:
 		l.verb = badVerb(t, "EPRT")
 	case faultTrailing:
@@ -505,7 +517,7 @@ var hostileEPSVGen = rapid.Custom(func(t *rapid.T) Line {
 		faultCode, faultPortRange, faultMixedDelims, faultDelimCount, faultAddrIn229,
 		faultAfterDelim, faultNoParen, faultEmptyPort, faultSignPort, faultSpacePort,
 		faultSecondPort}).Draw(t, "fault")
-	bad := Line{Form: FormEPSV, Err: errSyntax, Note: "EPSV: " + fault}
+	bad := Line{Form: hostport.FormEPSV, Err: errSyntax, Note: "EPSV: " + fault}
 	body := l.body()
 	// The body may be cut up to the fourth delimiter, which follows the port.
 	last := len(l.code) + len(l.head) + len(l.open) + 3 + len(l.tcp)
@@ -516,7 +528,7 @@ var hostileEPSVGen = rapid.Custom(func(t *rapid.T) Line {
 	d := string(l.d[0])
 	switch fault {
 	case faultReal:
-		return rapid.SampledFrom(realHostile[FormEPSV]).Draw(t, "line")
+		return rapid.SampledFrom(realHostile[hostport.FormEPSV]).Draw(t, "line")
 	case faultCode:
 		l.code = badCode(t, "229")
 	case faultPortRange:
@@ -566,8 +578,8 @@ var hostileEPSVGen = rapid.Custom(func(t *rapid.T) Line {
 // realHostile holds lines that real peers send, or that are one step from
 // what they send, which a reader must reject (section 4 of the notes on real
 // peers; addresses moved to the documentation ranges).
-var realHostile = map[Form][]Line{
-	FormPORT: {
+var realHostile = map[hostport.Form][]Line{
+	hostport.FormPORT: {
 		{Text: "PORT 192,0,2,1,300,1", Err: errRange, Note: "p1 300, accepted by GNU ftpd 2.4"},
 		{Text: "PORT 192,0,2,1,1", Err: errSyntax, Note: "five numbers"},
 		{Text: "PORT 192,0,2,1,1,2,3", Err: errSyntax, Note: "seven numbers, the first six read by Pure-FTPd"},
@@ -576,7 +588,7 @@ var realHostile = map[Form][]Line{
 		{Text: "PORT 192,0,2,1,4,31 ", Err: errSyntax, Note: "trailing space"},
 		{Text: "PORT 192,0,2,1,4,31\r\n\r\n", Err: errSyntax, Note: "two lines"},
 	},
-	FormPASV: {
+	hostport.FormPASV: {
 		{Text: "227 Entering Passive Mode (1,118,6).", Err: errSyntax, Note: "ProFTPD's 227 on an IPv6 connection"},
 		{Text: "227 Entering passive mode (::1,118,7).", Err: errSyntax, Note: "pyftpdlib's 227 on an IPv6 connection"},
 		{Text: "425 You cannot use PASV on IPv6 connections. Use EPSV instead.", Err: errSyntax, Note: "Pure-FTPd's refusal"},
@@ -584,7 +596,7 @@ var realHostile = map[Form][]Line{
 		{Text: "227 Entering Passive Mode (192,0,2,1,4,256).", Err: errRange, Note: "p2 256"},
 		{Text: "227 Entering Passive Mode (192,0,2,1,4,31\r).", Err: errSyntax, Note: "CR inside"},
 	},
-	FormEPRT: {
+	hostport.FormEPRT: {
 		{Text: "EPRT", Err: errSyntax, Note: "no argument"},
 		{Text: "EPRT |1|192.0.2.1|", Err: errSyntax, Note: "no tcp-port"},
 		{Text: "EPRT |1|192.0.2.1|70000|", Err: errRange, Note: "tcp-port 70000, accepted by ProFTPD and GNU ftpd"},
@@ -602,7 +614,7 @@ var realHostile = map[Form][]Line{
 		{Text: "EPRT |2|192.0.2.1|40000|", Err: errSyntax, Note: "net-prt 2 with an IPv4 address"},
 		{Text: "EPRT |1|192.0.2.1|40000!", Err: errSyntax, Note: "mixed delimiters"},
 	},
-	FormEPSV: {
+	hostport.FormEPSV: {
 		{Text: "229 Entering Extended Passive Mode (|||70000|)", Err: errRange, Note: "tcp-port 70000"},
 		{Text: "229 Entering Extended Passive Mode (|1|192.0.2.1|6446|)", Err: errSyntax, Note: "net-prt and net-addr filled in"},
 		{Text: "229 Entering Extended Passive Mode (||6446|)", Err: errSyntax, Note: "two delimiters"},
@@ -612,7 +624,7 @@ var realHostile = map[Form][]Line{
 		{Text: "229 Entering Extended Passive Mode (|||6446|\n)", Err: errSyntax, Note: "LF inside"},
 		{Text: "229 Entering Extended Passive Mode (|||6446|) (|||6447|)", Err: errSyntax, Note: "two ports"},
 	},
-	FormLPRT: {
+	hostport.FormLPRT: {
 		{Text: "LPRT 4,4,192,0,2,1,2,4", Err: errSyntax, Note: "no p2"},
 		{Text: "LPRT 5,4,192,0,2,1,2,4,31", Err: errFamily, Note: "af 5"},
 		{Text: "LPRT 4,16,192,0,2,1,2,4,31", Err: errSyntax, Note: "hal 16 with af 4"},
@@ -621,7 +633,7 @@ var realHostile = map[Form][]Line{
 		{Text: "LPRT 4,4,192,0,2,1,2,4,310", Err: errRange, Note: "p2 310"},
 		{Text: "LPRT 192,0,2,1,4,31", Err: errFamily, Note: "a PORT argument: af 192"},
 	},
-	FormLPSV: {
+	hostport.FormLPSV: {
 		{Text: "228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,31,0)", Err: errSyntax, Note: "ten numbers"},
 		{Text: "228 Entering Long Passive Mode (2,4,192,0,2,1,2,4,31)", Err: errFamily, Note: "af 2"},
 		{Text: "228 Entering Long Passive Mode (4,4,192,0,2,1,2,4)", Err: errSyntax, Note: "no p2"},
@@ -639,9 +651,9 @@ func init() {
 	}
 }
 
-var hostileGens = map[Form]*rapid.Generator[Line]{
-	FormPORT: hostilePORTGen, FormPASV: hostilePASVGen, FormEPRT: hostileEPRTGen,
-	FormEPSV: hostileEPSVGen, FormLPRT: hostileLPRTGen, FormLPSV: hostileLPSVGen,
+var hostileGens = map[hostport.Form]*rapid.Generator[Line]{
+	hostport.FormPORT: hostilePORTGen, hostport.FormPASV: hostilePASVGen, hostport.FormEPRT: hostileEPRTGen,
+	hostport.FormEPSV: hostileEPSVGen, hostport.FormLPRT: hostileLPRTGen, hostport.FormLPSV: hostileLPSVGen,
 }
 
 // HostileLine returns a generator of lines of the given forms, or of all six
@@ -674,7 +686,7 @@ var hostileGens = map[Form]*rapid.Generator[Line]{
 //     between the last delimiter and ')', a second (|||tcp-port|) after the
 //     first (ErrSyntax)
 //
-// It panics if a form is not one of the Form constants.
-func HostileLine(forms ...Form) *rapid.Generator[Line] {
+// It panics if a form is not one of the six hostport.Form constants.
+func HostileLine(forms ...hostport.Form) *rapid.Generator[Line] {
 	return oneOfForms(hostileGens, forms)
 }

@@ -13,32 +13,60 @@ import (
 	"pgregory.net/rapid"
 )
 
-var forms = []hostporttest.Form{
-	hostporttest.FormPORT, hostporttest.FormPASV, hostporttest.FormEPRT,
-	hostporttest.FormEPSV, hostporttest.FormLPRT, hostporttest.FormLPSV,
+var forms = []hostport.Form{
+	hostport.FormPORT, hostport.FormPASV, hostport.FormEPRT,
+	hostport.FormEPSV, hostport.FormLPRT, hostport.FormLPSV,
 }
 
 var sentinels = []error{hostport.ErrSyntax, hostport.ErrRange, hostport.ErrFamily}
 
+// parsers are the hostport parsers of the forms, each returning what a Line
+// holds in Want: the IPv4 address of a PORT command or 227 reply, the zero
+// netip.Addr with the port of a 229 reply.
+var parsers = map[hostport.Form]func(string) (netip.AddrPort, error){
+	hostport.FormPORT: func(s string) (netip.AddrPort, error) {
+		hp, err := hostport.ParsePORT(s)
+		return hp.AddrPort(), err
+	},
+	hostport.FormPASV: func(s string) (netip.AddrPort, error) {
+		hp, err := hostport.ParsePASV(s)
+		return hp.AddrPort(), err
+	},
+	hostport.FormEPRT: hostport.ParseEPRT,
+	hostport.FormEPSV: func(s string) (netip.AddrPort, error) {
+		port, err := hostport.ParseEPSV(s)
+		return netip.AddrPortFrom(netip.Addr{}, port), err
+	},
+	hostport.FormLPRT: hostport.ParseLPRT,
+	hostport.FormLPSV: hostport.ParseLPSV,
+}
+
 // perForm are the generators of valid lines of one form each.
-var perForm = map[hostporttest.Form]*rapid.Generator[hostporttest.Line]{
-	hostporttest.FormPORT: hostporttest.PORTCommand(),
-	hostporttest.FormPASV: hostporttest.PASVReply(),
-	hostporttest.FormEPRT: hostporttest.EPRTCommand(),
-	hostporttest.FormEPSV: hostporttest.EPSVReply(),
-	hostporttest.FormLPRT: hostporttest.LPRTCommand(),
-	hostporttest.FormLPSV: hostporttest.LPSVReply(),
+var perForm = map[hostport.Form]*rapid.Generator[hostporttest.Line]{
+	hostport.FormPORT: hostporttest.PORTCommand(),
+	hostport.FormPASV: hostporttest.PASVReply(),
+	hostport.FormEPRT: hostporttest.EPRTCommand(),
+	hostport.FormEPSV: hostporttest.EPSVReply(),
+	hostport.FormLPRT: hostporttest.LPRTCommand(),
+	hostport.FormLPSV: hostporttest.LPSVReply(),
 }
 
 // checkValid checks that line is a valid line of form f that parses to its
 // Want.
-func checkValid(t *rapid.T, f hostporttest.Form, line hostporttest.Line) {
+func checkValid(t *rapid.T, f hostport.Form, line hostporttest.Line) {
 	require.Equal(t, f, line.Form, "%q", line.Text)
 	require.NoError(t, line.Err, "%q", line.Text)
-	got, err := f.Parse(line.Text)
+	got, err := parsers[f](line.Text)
 	require.NoError(t, err, "%q (%s)", line.Text, line.Note)
 	require.Equal(t, line.Want, got, "%q (%s)", line.Text, line.Note)
-	if f == hostporttest.FormEPSV {
+	// A line that shows its form, by its verb or code, reads the same with
+	// ParseLine; the argument or the reply text alone is of no form for it.
+	if g, ap, err := hostport.ParseLine(line.Text); g != 0 {
+		require.Equal(t, f, g, "%q (%s): ParseLine's form", line.Text, line.Note)
+		require.NoError(t, err, "%q (%s): ParseLine", line.Text, line.Note)
+		require.Equal(t, line.Want, ap, "%q (%s): ParseLine", line.Text, line.Note)
+	}
+	if f == hostport.FormEPSV {
 		require.False(t, line.Want.Addr().IsValid(), "229 Want with an address")
 	} else {
 		require.True(t, line.Want.Addr().IsValid(), "%q: Want without address", line.Text)
@@ -61,8 +89,8 @@ func TestValidLine(t *testing.T) {
 	})
 	t.Run("two forms", func(t *testing.T) {
 		rapid.Check(t, func(t *rapid.T) {
-			line := hostporttest.ValidLine(hostporttest.FormEPSV, hostporttest.FormPASV).Draw(t, "line")
-			require.Contains(t, []hostporttest.Form{hostporttest.FormEPSV, hostporttest.FormPASV}, line.Form)
+			line := hostporttest.ValidLine(hostport.FormEPSV, hostport.FormPASV).Draw(t, "line")
+			require.Contains(t, []hostport.Form{hostport.FormEPSV, hostport.FormPASV}, line.Form)
 			checkValid(t, line.Form, line)
 		})
 	})
@@ -80,12 +108,14 @@ func TestPerFormGenerators(t *testing.T) {
 
 // checkHostile checks that line is a hostile line of form f that its parser
 // rejects with a *ParseError that wraps line.Err and no other sentinel.
-func checkHostile(t *rapid.T, f hostporttest.Form, line hostporttest.Line) {
+func checkHostile(t *rapid.T, f hostport.Form, line hostporttest.Line) {
 	require.Equal(t, f, line.Form, "%q", line.Text)
 	require.Contains(t, sentinels, line.Err, "%q (%s)", line.Text, line.Note)
 	require.Equal(t, netip.AddrPort{}, line.Want, "%q", line.Text)
-	got, err := f.Parse(line.Text)
+	got, err := parsers[f](line.Text)
 	require.Error(t, err, "%q (%s) parsed to %v", line.Text, line.Note, got)
+	_, got, lerr := hostport.ParseLine(line.Text)
+	require.Error(t, lerr, "%q (%s) parsed by ParseLine to %v", line.Text, line.Note, got)
 	var perr *hostport.ParseError
 	require.ErrorAs(t, err, &perr)
 	require.ErrorIs(t, err, line.Err, "%q (%s)", line.Text, line.Note)
@@ -156,18 +186,18 @@ func TestValidLineVariety(t *testing.T) {
 			}
 			assert.Len(t, endings, 3)
 			switch f {
-			case hostporttest.FormPORT, hostporttest.FormEPRT, hostporttest.FormLPRT:
+			case hostport.FormPORT, hostport.FormEPRT, hostport.FormLPRT:
 				assert.True(t, noVerb, "no line without verb")
 				assert.True(t, lower, "no lower-case verb")
-			case hostporttest.FormPASV:
+			case hostport.FormPASV:
 				assert.Len(t, notes, 11, "227 styles: %v", notes)
-			case hostporttest.FormLPSV:
+			case hostport.FormLPSV:
 				assert.Len(t, notes, 8, "228 styles: %v", notes)
-			case hostporttest.FormEPSV:
+			case hostport.FormEPSV:
 				assert.Len(t, notes, 7, "229 styles: %v", notes)
 			}
 			assert.True(t, zeros, "no leading zeros")
-			if f == hostporttest.FormEPRT || f == hostporttest.FormEPSV {
+			if f == hostport.FormEPRT || f == hostport.FormEPSV {
 				assert.True(t, delim, "no delimiter other than '|'")
 			}
 		})
@@ -179,13 +209,13 @@ func TestValidLineVariety(t *testing.T) {
 // different faults.
 func TestHostileLineVariety(t *testing.T) {
 	const n = 2000
-	wantClasses := map[hostporttest.Form][]error{
-		hostporttest.FormPORT: {hostport.ErrSyntax, hostport.ErrRange},
-		hostporttest.FormPASV: {hostport.ErrSyntax, hostport.ErrRange},
-		hostporttest.FormEPRT: sentinels,
-		hostporttest.FormEPSV: {hostport.ErrSyntax, hostport.ErrRange},
-		hostporttest.FormLPRT: sentinels,
-		hostporttest.FormLPSV: sentinels,
+	wantClasses := map[hostport.Form][]error{
+		hostport.FormPORT: {hostport.ErrSyntax, hostport.ErrRange},
+		hostport.FormPASV: {hostport.ErrSyntax, hostport.ErrRange},
+		hostport.FormEPRT: sentinels,
+		hostport.FormEPSV: {hostport.ErrSyntax, hostport.ErrRange},
+		hostport.FormLPRT: sentinels,
+		hostport.FormLPSV: sentinels,
 	}
 	for _, f := range forms {
 		t.Run(f.String(), func(t *testing.T) {
@@ -250,54 +280,11 @@ func TestAddrPortGenerators(t *testing.T) {
 	})
 }
 
-func TestFormParse(t *testing.T) {
-	tests := []struct {
-		form hostporttest.Form
-		in   string
-		want netip.AddrPort
-	}{
-		{hostporttest.FormPORT, "PORT 10,2,0,2,4,31", netip.MustParseAddrPort("10.2.0.2:1055")},
-		{hostporttest.FormPASV, "227 Entering Passive Mode (192,0,2,1,4,1).", netip.MustParseAddrPort("192.0.2.1:1025")},
-		{hostporttest.FormEPRT, "EPRT |2|1080::8:800:200C:417A|5282|", netip.MustParseAddrPort("[1080::8:800:200c:417a]:5282")},
-		{hostporttest.FormEPSV, "229 Entering Extended Passive Mode (|||6446|)", netip.AddrPortFrom(netip.Addr{}, 6446)},
-		{hostporttest.FormLPRT, "LPRT 4,4,192,0,2,1,2,4,31", netip.MustParseAddrPort("192.0.2.1:1055")},
-		{hostporttest.FormLPSV, "228 Entering Long Passive Mode (4,4,192,0,2,1,2,4,31)", netip.MustParseAddrPort("192.0.2.1:1055")},
-	}
-	for _, tc := range tests {
-		t.Run(tc.form.String(), func(t *testing.T) {
-			got, err := tc.form.Parse(tc.in)
-			require.NoError(t, err)
-			assert.Equal(t, tc.want, got)
-			// Every other form's parser rejects the line, except that a
-			// reply parser reads the text of a command with the same list
-			// as a reply without code.
-			for _, f := range forms {
-				sameList := tc.form == hostporttest.FormPORT && f == hostporttest.FormPASV ||
-					tc.form == hostporttest.FormLPRT && f == hostporttest.FormLPSV
-				if f != tc.form && !sameList {
-					_, err := f.Parse(tc.in)
-					assert.Error(t, err, "%v read %q", f, tc.in)
-				}
-			}
-		})
-	}
-	_, err := hostporttest.FormPORT.Parse("PORT 10,2,0,2,4,310")
-	require.ErrorIs(t, err, hostport.ErrRange)
-	assert.PanicsWithValue(t, "hostporttest: Parse of unknown Form(0)", func() {
-		_, _ = hostporttest.Form(0).Parse("PORT 10,2,0,2,4,31")
-	})
-	assert.Panics(t, func() { hostporttest.ValidLine(hostporttest.Form(7)) })
-	assert.Panics(t, func() { hostporttest.HostileLine(hostporttest.FormPORT, 0) })
-}
-
-func TestFormString(t *testing.T) {
-	var got []string
-	for _, f := range forms {
-		got = append(got, f.String())
-	}
-	assert.Equal(t, []string{"PORT", "PASV", "EPRT", "EPSV", "LPRT", "LPSV"}, got)
-	assert.Equal(t, "Form(0)", hostporttest.Form(0).String())
-	assert.Equal(t, "Form(7)", hostporttest.Form(7).String())
+// TestUnknownForm checks that the generators refuse a value that is none of
+// the six forms.
+func TestUnknownForm(t *testing.T) {
+	assert.PanicsWithValue(t, "hostporttest: unknown Form(7)", func() { hostporttest.ValidLine(hostport.Form(7)) })
+	assert.Panics(t, func() { hostporttest.HostileLine(hostport.FormPORT, 0) })
 }
 
 func TestHostileNeverValid(t *testing.T) {

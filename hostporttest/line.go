@@ -9,69 +9,10 @@ import (
 	"pgregory.net/rapid"
 )
 
-// Form names a wire form that carries an address, and so the hostport parser
-// that reads it.
-type Form uint8
-
-// The wire forms.
-const (
-	FormPORT Form = iota + 1 // a PORT command, read by hostport.ParsePORT
-	FormPASV                 // a 227 reply to PASV, read by hostport.ParsePASV
-	FormEPRT                 // an EPRT command, read by hostport.ParseEPRT
-	FormEPSV                 // a 229 reply to EPSV, read by hostport.ParseEPSV
-	FormLPRT                 // an LPRT command, read by hostport.ParseLPRT
-	FormLPSV                 // a 228 reply to LPSV, read by hostport.ParseLPSV
-)
-
-// allForms lists the wire forms, in the order of their constants.
-var allForms = []Form{FormPORT, FormPASV, FormEPRT, FormEPSV, FormLPRT, FormLPSV}
-
-var formNames = [...]string{
-	FormPORT: "PORT", FormPASV: "PASV", FormEPRT: "EPRT",
-	FormEPSV: "EPSV", FormLPRT: "LPRT", FormLPSV: "LPSV",
-}
-
-// String returns the command of the form: "PORT", "EPRT" or "LPRT" for a
-// command, "PASV", "EPSV" or "LPSV" for the reply to one; "Form(N)" for a
-// value that is none of the constants.
-func (f Form) String() string {
-	if f >= FormPORT && int(f) < len(formNames) {
-		return formNames[f]
-	}
-	return "Form(" + strconv.Itoa(int(f)) + ")"
-}
-
-// Parse reads text with the hostport parser of form f and returns the address
-// and port as a [Line] holds them in Want: the IPv4 address of a PORT command
-// or 227 reply, no address (the zero [netip.Addr]) with the port of a 229
-// reply. The error is the parser's. Parse panics if f is not one of the Form
-// constants.
-func (f Form) Parse(text string) (netip.AddrPort, error) {
-	switch f {
-	case FormPORT, FormPASV:
-		parse := hostport.ParsePORT
-		if f == FormPASV {
-			parse = hostport.ParsePASV
-		}
-		hp, err := parse(text)
-		if err != nil {
-			return netip.AddrPort{}, err
-		}
-		return hp.AddrPort(), nil
-	case FormEPSV:
-		port, err := hostport.ParseEPSV(text)
-		if err != nil {
-			return netip.AddrPort{}, err
-		}
-		return netip.AddrPortFrom(netip.Addr{}, port), nil
-	case FormEPRT:
-		return hostport.ParseEPRT(text)
-	case FormLPRT:
-		return hostport.ParseLPRT(text)
-	case FormLPSV:
-		return hostport.ParseLPSV(text)
-	}
-	panic("hostporttest: Parse of unknown " + f.String())
+// allForms lists the six forms, in the order of their constants.
+var allForms = []hostport.Form{
+	hostport.FormPORT, hostport.FormPASV, hostport.FormEPRT,
+	hostport.FormEPSV, hostport.FormLPRT, hostport.FormLPSV,
 }
 
 // A Line is a control-connection line that carries an address, and what
@@ -80,8 +21,9 @@ type Line struct {
 	// Text is the line as a peer sends it, with a line ending of "\r\n" or
 	// "\n", or none.
 	Text string
-	// Form is the wire form of the line.
-	Form Form
+	// Form is the form of the line, and so the hostport parser that reads
+	// it: hostport.FormPASV for a 227 reply (or its text alone), and so on.
+	Form hostport.Form
 	// Want is the address and port that a valid line names: an IPv4
 	// address for PORT and 227, the IPv4 or IPv6 address as written for
 	// EPRT, LPRT and 228 (an IPv4-mapped IPv6 address stays IPv6), and only
@@ -438,7 +380,7 @@ func PORTCommand() *rapid.Generator[Line] { return portCmdGen }
 
 var portCmdGen = rapid.Custom(func(t *rapid.T) Line {
 	l, hp := drawPORT(t)
-	return Line{Text: l.text(), Form: FormPORT, Want: hp.AddrPort(), Note: "PORT"}
+	return Line{Text: l.text(), Form: hostport.FormPORT, Want: hp.AddrPort(), Note: "PORT"}
 })
 
 // PASVReply returns a generator of valid 227 replies, in the styles of real
@@ -460,7 +402,7 @@ func PASVReply() *rapid.Generator[Line] { return pasvGen }
 
 var pasvGen = rapid.Custom(func(t *rapid.T) Line {
 	l, hp, note := drawPASV(t)
-	return Line{Text: l.text(), Form: FormPASV, Want: hp.AddrPort(), Note: "227 " + note}
+	return Line{Text: l.text(), Form: hostport.FormPASV, Want: hp.AddrPort(), Note: "227 " + note}
 })
 
 // EPRTCommand returns a generator of valid EPRT commands for the addresses
@@ -480,7 +422,7 @@ func EPRTCommand() *rapid.Generator[Line] { return eprtGen }
 var eprtGen = rapid.Custom(func(t *rapid.T) Line {
 	ap := addrPortGen.Draw(t, "addr-port")
 	l := drawEPRTFor(t, ap)
-	return Line{Text: l.text(), Form: FormEPRT, Want: ap, Note: "EPRT"}
+	return Line{Text: l.text(), Form: hostport.FormEPRT, Want: ap, Note: "EPRT"}
 })
 
 // EPSVReply returns a generator of valid 229 replies for the ports that
@@ -500,7 +442,7 @@ func EPSVReply() *rapid.Generator[Line] { return epsvGen }
 var epsvGen = rapid.Custom(func(t *rapid.T) Line {
 	port := portGen.Draw(t, "port")
 	l, note := drawEPSVWith(t, port, epsvDelims)
-	return Line{Text: l.text(), Form: FormEPSV, Want: netip.AddrPortFrom(netip.Addr{}, port), Note: "229 " + note}
+	return Line{Text: l.text(), Form: hostport.FormEPSV, Want: netip.AddrPortFrom(netip.Addr{}, port), Note: "229 " + note}
 })
 
 // LPRTCommand returns a generator of valid LPRT commands for the addresses
@@ -516,7 +458,7 @@ func LPRTCommand() *rapid.Generator[Line] { return lprtGen }
 
 var lprtGen = rapid.Custom(func(t *rapid.T) Line {
 	l, ap := drawLPRT(t)
-	return Line{Text: l.text(), Form: FormLPRT, Want: ap, Note: "LPRT"}
+	return Line{Text: l.text(), Form: hostport.FormLPRT, Want: ap, Note: "LPRT"}
 })
 
 // LPSVReply returns a generator of valid 228 replies for the addresses that
@@ -529,25 +471,25 @@ func LPSVReply() *rapid.Generator[Line] { return lpsvGen }
 
 var lpsvGen = rapid.Custom(func(t *rapid.T) Line {
 	l, ap, note := drawLPSV(t)
-	return Line{Text: l.text(), Form: FormLPSV, Want: ap, Note: "228 " + note}
+	return Line{Text: l.text(), Form: hostport.FormLPSV, Want: ap, Note: "228 " + note}
 })
 
-var validGens = map[Form]*rapid.Generator[Line]{
-	FormPORT: portCmdGen, FormPASV: pasvGen, FormEPRT: eprtGen,
-	FormEPSV: epsvGen, FormLPRT: lprtGen, FormLPSV: lpsvGen,
+var validGens = map[hostport.Form]*rapid.Generator[Line]{
+	hostport.FormPORT: portCmdGen, hostport.FormPASV: pasvGen, hostport.FormEPRT: eprtGen,
+	hostport.FormEPSV: epsvGen, hostport.FormLPRT: lprtGen, hostport.FormLPSV: lpsvGen,
 }
 
 // ValidLine returns a generator of valid lines of the given forms, or of all
 // six if none is given, drawn with equal weight from the generators of the
 // forms ([PORTCommand], [PASVReply] and so on). It panics if a form is not
-// one of the Form constants.
-func ValidLine(forms ...Form) *rapid.Generator[Line] {
+// one of the six hostport.Form constants.
+func ValidLine(forms ...hostport.Form) *rapid.Generator[Line] {
 	return oneOfForms(validGens, forms)
 }
 
 // oneOfForms returns a generator that draws from the generators of forms in
 // gens, or from all of them if forms is empty.
-func oneOfForms(gens map[Form]*rapid.Generator[Line], forms []Form) *rapid.Generator[Line] {
+func oneOfForms(gens map[hostport.Form]*rapid.Generator[Line], forms []hostport.Form) *rapid.Generator[Line] {
 	if len(forms) == 0 {
 		forms = allForms
 	}

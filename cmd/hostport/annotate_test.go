@@ -358,20 +358,11 @@ func checkAnnotatePreserves(t *rapid.T) {
 func TestAnnotatePreserves(t *testing.T) { rapid.Check(t, checkAnnotatePreserves) }
 
 // startsWithForm reports whether text starts with the verb or the reply code
-// of form, and so is a whole candidate for annotate.
-func startsWithForm(text string, form hostporttest.Form) bool {
-	if len(text) < 4 {
-		return false
-	}
-	switch form {
-	case hostporttest.FormPASV:
-		return text[:3] == "227" && (text[3] == ' ' || text[3] == '-')
-	case hostporttest.FormEPSV:
-		return text[:3] == "229" && (text[3] == ' ' || text[3] == '-')
-	case hostporttest.FormLPSV:
-		return text[:3] == "228" && (text[3] == ' ' || text[3] == '-')
-	}
-	return strings.EqualFold(text[:4], form.String()) && len(text) > 4 && text[4] == ' '
+// of form, as hostport.ParseLine tells it, and so is a whole candidate for
+// annotate.
+func startsWithForm(text string, form hostport.Form) bool {
+	f, _, _ := hostport.ParseLine(text)
+	return f == form
 }
 
 // comment returns the comment annotate appended to the single line out, or
@@ -414,7 +405,7 @@ func checkAnnotateValid(t *rapid.T) {
 	require.Equal(t, 0, code)
 	checkPreserved(t, in, out)
 	want := line.Want.String()
-	if line.Form == hostporttest.FormEPSV {
+	if line.Form == hostport.FormEPSV {
 		want = ":" + strconv.Itoa(int(line.Want.Port()))
 	}
 	require.Equal(t, want, comment(out), "annotate(%q)", in)
@@ -457,7 +448,7 @@ func checkAnnotateAnyPrefix(t *rapid.T) {
 	require.Equal(t, 0, code)
 	checkPreserved(t, in, out)
 	want := line.Want.String()
-	if line.Form == hostporttest.FormEPSV {
+	if line.Form == hostport.FormEPSV {
 		want = ":" + strconv.Itoa(int(line.Want.Port()))
 	}
 	require.Equal(t, want, comment(out), "annotate(%q)", in)
@@ -482,7 +473,7 @@ func checkAnnotateHostile(t *rapid.T) {
 	if c == "" {
 		return
 	}
-	_, err := line.Form.Parse(string(text))
+	_, _, err := hostport.ParseLine(string(text))
 	require.Error(t, err, "the parser accepts hostile line %q", text)
 	var pe *hostport.ParseError
 	require.ErrorAs(t, err, &pe)

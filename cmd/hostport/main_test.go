@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ftpkit/hostport"
 	"github.com/ftpkit/hostport/hostporttest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -526,13 +527,13 @@ func checkValidLine(t *rapid.T) {
 	line := hostporttest.ValidLine().Draw(t, "line")
 	text := strings.TrimSuffix(strings.TrimSuffix(line.Text, "\n"), "\r")
 	switch line.Form {
-	case hostporttest.FormPASV, hostporttest.FormEPSV, hostporttest.FormLPSV:
-		if len(text) < 4 || !isDigit(text[0]) || (text[3] != ' ' && text[3] != '-') {
+	case hostport.FormPASV, hostport.FormEPSV, hostport.FormLPSV:
+		if f, _, _ := hostport.ParseLine(text); f == 0 {
 			t.Skip("reply text without its code")
 		}
 	}
 	want := line.Want.String()
-	if line.Form == hostporttest.FormEPSV {
+	if line.Form == hostport.FormEPSV {
 		want = ":" + strconv.Itoa(int(line.Want.Port()))
 	}
 	var stdout, stderr bytes.Buffer
