@@ -66,10 +66,10 @@ var genCommand = rapid.Custom(func(t *rapid.T) string {
 	case 3:
 		return rapid.SampledFrom([]string{"PASV\r\n", "EPSV\r\n", "LPSV\r\n", "P@SW\r\n", "epsv 2\r\n"}).Draw(t, "passive")
 	case 4, 5, 6:
-		l := hostporttest.ValidLine(hostporttest.FormPORT, hostporttest.FormEPRT, hostporttest.FormLPRT).Draw(t, "data")
+		l := hostporttest.ValidLine(hostport.FormPORT, hostport.FormEPRT, hostport.FormLPRT).Draw(t, "data")
 		return crlf(l.Text)
 	case 7:
-		l := hostporttest.HostileLine(hostporttest.FormPORT, hostporttest.FormEPRT, hostporttest.FormLPRT).Draw(t, "hostile data")
+		l := hostporttest.HostileLine(hostport.FormPORT, hostport.FormEPRT, hostport.FormLPRT).Draw(t, "hostile data")
 		return crlf(l.Text)
 	default:
 		return rapid.SampledFrom(hostileCommands).Draw(t, "refused")
@@ -83,10 +83,10 @@ var genReply = rapid.Custom(func(t *rapid.T) string {
 	case 0, 1, 2:
 		return rapid.SampledFrom(ordinaryReplies).Draw(t, "ordinary")
 	case 3, 4, 5:
-		l := hostporttest.ValidLine(hostporttest.FormPASV, hostporttest.FormEPSV, hostporttest.FormLPSV).Draw(t, "passive")
+		l := hostporttest.ValidLine(hostport.FormPASV, hostport.FormEPSV, hostport.FormLPSV).Draw(t, "passive")
 		return crlf(l.Text)
 	case 6:
-		l := hostporttest.HostileLine(hostporttest.FormPASV, hostporttest.FormEPSV, hostporttest.FormLPSV).Draw(t, "hostile passive")
+		l := hostporttest.HostileLine(hostport.FormPASV, hostport.FormEPSV, hostport.FormLPSV).Draw(t, "hostile passive")
 		return crlf(l.Text)
 	default:
 		return rapid.SampledFrom(hostileReplies).Draw(t, "refused")
