@@ -134,15 +134,14 @@ func (e *writeError) Error() string { return e.err.Error() }
 // buffered, so that each line appears as soon as it is complete on a live
 // pipe, and still writes large inputs in large pieces.
 func annotate(w *bufio.Writer, r io.Reader) error {
-	br := bufio.NewReaderSize(r, maxAnnotateLine)
+	lr := newLineReader(r, maxAnnotateLine)
 	var comment []byte
-	long := false // inside a line longer than maxAnnotateLine
 	for {
-		line, rerr := br.ReadSlice('\n')
+		line, long, rerr := lr.next()
 		switch {
-		case long || errors.Is(rerr, bufio.ErrBufferFull):
-			// A long line, or the rest of one: pass it through.
-			long = errors.Is(rerr, bufio.ErrBufferFull)
+		case long:
+			// A piece of a line longer than maxAnnotateLine: pass it
+			// through.
 			if _, err := w.Write(line); err != nil {
 				return &writeError{err}
 			}
@@ -163,12 +162,12 @@ func annotate(w *bufio.Writer, r io.Reader) error {
 				return &writeError{err}
 			}
 		}
-		if br.Buffered() == 0 || rerr != nil {
+		if lr.buffered() == 0 || rerr != nil {
 			if err := w.Flush(); err != nil {
 				return &writeError{err}
 			}
 		}
-		if rerr != nil && !errors.Is(rerr, bufio.ErrBufferFull) {
+		if rerr != nil {
 			if rerr == io.EOF {
 				return nil
 			}

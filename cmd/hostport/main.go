@@ -189,26 +189,31 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return c.code()
 	}
 
-	ls := lineSplitter{max: maxLine}
-	sc := bufio.NewScanner(stdin)
-	sc.Buffer(make([]byte, 0, 4096), maxLine+1) // room for the '\n'
-	sc.Split(ls.split)
-	for n := 1; sc.Scan(); n++ {
+	lr := newLineReader(stdin, maxLine+1) // room for the '\n'
+	for n := 1; ; n++ {
+		b, long, err := lr.next()
+		if len(b) == 0 && err != nil {
+			break // the end, or a failure, between lines
+		}
 		where := "line " + strconv.Itoa(n) + ": "
-		if ls.tooLong {
+		if long {
 			c.fail(fmt.Sprintf("%shostport: longer than %d bytes", where, maxLine))
-			continue
+			for lr.inLong() {
+				_, _, err = lr.next()
+			}
+		} else {
+			// The line without its "\n" and one CR before it.
+			b = bytes.TrimSuffix(bytes.TrimSuffix(b, []byte{'\n'}), []byte{'\r'})
+			if line := string(b); strings.Trim(line, " \t") != "" && !c.handle(where, line) {
+				return exitFail
+			}
 		}
-		line := sc.Text()
-		if strings.Trim(line, " \t") == "" {
-			continue
-		}
-		if !c.handle(where, line) {
-			return exitFail
+		if err != nil {
+			break
 		}
 	}
-	if err := sc.Err(); err != nil {
-		c.fail("hostport: reading standard input: " + err.Error())
+	if lr.err != io.EOF {
+		c.fail("hostport: reading standard input: " + lr.err.Error())
 	}
 	return c.code()
 }
@@ -605,40 +610,42 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
-// lineSplitter is a [bufio.SplitFunc] like [bufio.ScanLines] that survives
-// lines longer than max: it skips them and returns an empty token with
-// tooLong set in their place.
-type lineSplitter struct {
-	max      int
-	skipping bool // inside a line longer than max
-	tooLong  bool // the last token stands for a line longer than max
+// A lineReader reads the lines of a text stream, each ended by "\n", in
+// memory bounded by its cap: a line longer than that comes in pieces. The
+// conversion of standard input and annotate both read with it.
+type lineReader struct {
+	br   *bufio.Reader
+	long bool  // the last piece returned is of a line longer than the cap, which goes on
+	err  error // the error that ended the stream: io.EOF at its end
 }
 
-func (ls *lineSplitter) split(data []byte, atEOF bool) (advance int, token []byte, err error) {
-	ls.tooLong = false
-	if i := bytes.IndexByte(data, '\n'); i >= 0 {
-		return i + 1, ls.token(data[:i]), nil
-	}
-	if atEOF {
-		if len(data) == 0 && !ls.skipping {
-			return 0, nil, nil
-		}
-		return len(data), ls.token(data), nil
-	}
-	if len(data) > ls.max {
-		ls.skipping = true
-		return len(data), nil, nil
-	}
-	return 0, nil, nil // read more
+// newLineReader returns a lineReader of r whose cap, the longest line it
+// returns whole, with its "\n", is max bytes.
+func newLineReader(r io.Reader, max int) *lineReader {
+	return &lineReader{br: bufio.NewReaderSize(r, max)}
 }
 
-// token returns the token for a line: the line without a final CR, or an
-// empty token with tooLong set if the line was too long.
-func (ls *lineSplitter) token(line []byte) []byte {
-	if ls.skipping || len(line) > ls.max {
-		ls.skipping = false
-		ls.tooLong = true
-		return []byte{}
+// next returns the next line, with its "\n" if it has one, or a piece of a
+// line longer than the cap: then long is true, for each piece of the line,
+// the last one included. With the last line of the stream, or after it
+// with no bytes, it returns the error that ended the stream (io.EOF at its
+// end), which lr.err keeps.
+func (lr *lineReader) next() (b []byte, long bool, err error) {
+	b, err = lr.br.ReadSlice('\n')
+	full := errors.Is(err, bufio.ErrBufferFull)
+	long, lr.long = lr.long || full, full
+	if full {
+		err = nil
 	}
-	return bytes.TrimSuffix(line, []byte{'\r'})
+	if err != nil {
+		lr.err = err
+	}
+	return b, long, err
 }
+
+// inLong reports whether the last piece returned is of a line longer than
+// the cap, and more pieces of it follow.
+func (lr *lineReader) inLong() bool { return lr.long }
+
+// buffered returns the number of bytes read and not yet returned.
+func (lr *lineReader) buffered() int { return lr.br.Buffered() }
