@@ -557,7 +557,7 @@ func (m *matrix) String() string {
 		b.WriteString("  " + n + "\n")
 	}
 	fmt.Fprintf(&b, "\ncells: %d ok, %d fail (expected), %d ok!, %d fail!", counts["ok"], counts["fail"], counts["ok!"], counts["fail!"])
-	fmt.Fprintf(&b, "; probe: %d fail (agreeing, fix proven), %d ok! or fail!, %d known", counts["probe fail"], counts["probe ok!"]+counts["probe fail!"], counts["probe ok*"]+counts["probe fail*"])
+	fmt.Fprintf(&b, "; probe: %d fail (agreeing), %d ok! or fail!, %d known disagreements", counts["probe fail"], counts["probe ok!"]+counts["probe fail!"], counts["probe ok*"]+counts["probe fail*"])
 	if m.elapsed > 0 {
 		fmt.Fprintf(&b, "; matrix ran in %.0f s", m.elapsed.Seconds())
 	}
