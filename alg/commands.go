@@ -9,7 +9,7 @@ import (
 
 // cmdPump is the state of CopyCommands.
 type cmdPump struct {
-	f       Framer
+	f       framer
 	out     []byte // a regenerated command, or a reply to the client
 	norm    []byte // a command body after Telnet processing
 	canon   []byte // a data-setup, passive or AUTH command, as every server reads it
@@ -27,7 +27,7 @@ type cmdPump struct {
 // Config.PassNonFTP is not set.
 func (s *Session) CopyCommands(src io.Reader) error {
 	p := &s.cp
-	p.f.Reset(src)
+	p.f.reset(src)
 	for {
 		switch s.mode.Load() {
 		case modeRaw:
@@ -36,12 +36,12 @@ func (s *Session) CopyCommands(src io.Reader) error {
 			return ErrNotFTP
 		}
 		o := p.f.start
-		line, ok := p.f.Next()
+		line, ok := p.f.next()
 		if !ok {
 			if err := s.flushCommands(); err != nil {
 				return err
 			}
-			if err := p.f.Fill(); err != nil {
+			if err := p.f.fill(); err != nil {
 				if err == io.EOF {
 					return nil
 				}
@@ -61,7 +61,7 @@ func (s *Session) rawCommands(src io.Reader) error {
 	if err := s.flushCommands(); err != nil {
 		return err
 	}
-	if b := p.f.Buffered(); len(b) > 0 {
+	if b := p.f.buffered(); len(b) > 0 {
 		if _, err := s.toServer.Write(b); err != nil {
 			return err
 		}
@@ -125,7 +125,7 @@ func isAll(body []byte, i int) bool {
 
 // command handles one line from the client, which starts at offset o of the
 // framer's buffer.
-func (s *Session) command(o int, line Line) error {
+func (s *Session) command(o int, line frame) error {
 	p := &s.cp
 	b := line.Bytes
 	if line.Flags != 0 {
@@ -136,11 +136,11 @@ func (s *Session) command(o int, line Line) error {
 			}
 			return p.pass(s, o, len(b))
 		}
-		if line.Flags&More != 0 {
+		if line.Flags&flagMore != 0 {
 			return nil // a piece of an over-long line: dropped
 		}
 		reason, text := ErrBadLine, "Command line contains a bare CR, bare LF or NUL."
-		if line.Flags&Long != 0 {
+		if line.Flags&flagLong != 0 {
 			reason, text = ErrLineTooLong, "Command line too long."
 		}
 		s.refuse(ClientToServer, b, reason)

@@ -29,7 +29,7 @@
 //
 // # Framing
 //
-// Each direction is cut into lines by a [Framer] in memory bounded by the
+// Each direction is cut into lines in memory bounded by the
 // line cap (Config.MaxLine, [DefaultMaxLine] by default). Only CRLF ends a
 // line: a bare LF or CR is part of the line it is in, as is NUL, and such a
 // line is never recognised or rewritten. A line longer than the cap is handled

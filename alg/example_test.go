@@ -1,10 +1,8 @@
 package alg_test
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net/netip"
 	"strings"
 
@@ -50,30 +48,6 @@ func Example() {
 	// 331 Password required.
 	// 200 PORT command successful.
 	// 227 Entering Passive Mode (192,0,2,1,195,80).
-}
-
-// A Framer cuts a stream at CRLF only and flags what does not belong inside
-// a line, such as the bare LF of the 2017 FTP injection.
-func ExampleFramer() {
-	in := "NOOP\r\nCWD leetXXXX\nPORT 10,0,0,5,4,1\r\n" + strings.Repeat("A", 20) + "\r\nQUIT"
-	f := alg.NewFramer(strings.NewReader(in), 16)
-	for {
-		l, err := f.ReadLine()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			log.Fatal(err)
-		}
-		fmt.Printf("%-36q %v\n", l.Bytes, l.Flags)
-	}
-	// Output:
-	// "NOOP\r\n"                           0
-	// "CWD leetXXXX\nPOR"                  Long|More
-	// "T 10,0,0,5,4,1\r\n"                 Long
-	// "AAAAAAAAAAAAAAAA"                   Long|More
-	// "AAAA\r\n"                           Long
-	// "QUIT"                               NoEOL
 }
 
 // A hook's Veto chooses the reply that the client gets for a refused

@@ -7,8 +7,8 @@ import (
 	"math/bits"
 )
 
-// DefaultMaxLine is the line cap that a [Framer] or [Session] uses when none
-// is given: the longest line, CRLF included, that it holds in memory and
+// DefaultMaxLine is the line cap that a [Session] uses when none is given:
+// the longest line, CRLF included, that it holds in memory and
 // inspects. It is the command buffer of vsftpd and PATH_MAX on Linux, so that
 // no real command or reply line is refused.
 const DefaultMaxLine = 4096
@@ -18,34 +18,36 @@ const DefaultMaxLine = 4096
 // IPv6 address, with text around it. Smaller caps are raised to it.
 const MinMaxLine = 256
 
-// A Flag describes a [Line] that a [Framer] returns.
-type Flag uint8
+// A frameFlag describes a frame that a framer returns.
+type frameFlag uint8
 
-// The flags of a Line. BareCR, BareLF and NUL are set only on lines within
-// the cap (without Long); the pieces of an over-long line are never inspected.
+// The flags of a frame. flagBareCR, flagBareLF and flagNUL are set only on
+// lines within the cap (without flagLong); the pieces of an over-long line
+// are never inspected.
 const (
-	// BareCR: the line holds a CR that is not followed by LF.
-	BareCR Flag = 1 << iota
-	// BareLF: the line holds an LF that does not follow a CR. Such an LF
-	// does not end the line: only CRLF does.
-	BareLF
-	// NUL: the line holds a NUL byte.
-	NUL
-	// Long: the line is longer than the cap and this is one piece of it.
-	Long
-	// More: more pieces of this over-long line follow; the piece does not
-	// end the line.
-	More
-	// NoEOL: the stream ended before the line's CRLF; the bytes are the
-	// rest of the stream.
-	NoEOL
+	// flagBareCR: the line holds a CR that is not followed by LF.
+	flagBareCR frameFlag = 1 << iota
+	// flagBareLF: the line holds an LF that does not follow a CR. Such an
+	// LF does not end the line: only CRLF does.
+	flagBareLF
+	// flagNUL: the line holds a NUL byte.
+	flagNUL
+	// flagLong: the line is longer than the cap and this is one piece of
+	// it.
+	flagLong
+	// flagMore: more pieces of this over-long line follow; the piece does
+	// not end the line.
+	flagMore
+	// flagNoEOL: the stream ended before the line's CRLF; the bytes are
+	// the rest of the stream.
+	flagNoEOL
 )
 
 var flagNames = [...]string{"BareCR", "BareLF", "NUL", "Long", "More", "NoEOL"}
 
 // String returns the names of the flags that are set, separated by '|', or
 // "0" for none.
-func (f Flag) String() string {
+func (f frameFlag) String() string {
 	if f == 0 {
 		return "0"
 	}
@@ -61,83 +63,65 @@ func (f Flag) String() string {
 	return string(b)
 }
 
-// A Line is a line, or a piece of an over-long line, that a [Framer]
+// A frame is a line, or a piece of an over-long line, that a framer
 // returns.
-type Line struct {
-	// Bytes holds the line as read, with its CRLF. It aliases the Framer's
-	// buffer and is valid only until the next call of Fill or Reset.
+type frame struct {
+	// Bytes holds the line as read, with its CRLF. It aliases the framer's
+	// buffer and is valid only until the next call of fill or reset.
 	Bytes []byte
 	// Flags describes the line.
-	Flags Flag
+	Flags frameFlag
 }
 
-// Clean reports whether l is a whole line within the cap, ended by CRLF,
-// with no bare CR, bare LF or NUL: the only kind of line that a [Session]
-// recognises commands and replies in.
-func (l Line) Clean() bool { return l.Flags == 0 }
-
-// A Framer splits a byte stream into lines ended by CRLF, the framing of
+// A framer splits a byte stream into lines ended by CRLF, the framing of
 // the FTP control connection (RFC 959 §4.1.1), in memory bounded by its cap.
 //
 // Only CRLF ends a line. A bare LF or bare CR is part of the line it appears
-// in and is flagged ([BareLF], [BareCR]), and so is NUL, since servers and
+// in and is flagged (flagBareLF, flagBareCR), and so is NUL, since servers and
 // clients disagree on what such bytes mean: a bare LF ends a line for vsftpd
 // and curl, but not for ProFTPD. A line that does not fit in the cap is
-// returned in pieces flagged [Long]; the pieces are never re-framed, so the
+// returned in pieces flagged flagLong; the pieces are never re-framed, so the
 // bytes after the cap are never taken for the start of a new line. Lines are
-// never merged or split otherwise: concatenating the Bytes of every Line
+// never merged or split otherwise: concatenating the Bytes of every frame
 // returned gives back the stream exactly, however the reader delivers it.
 //
-// A Framer reads only when asked to, with Fill, so that a caller can pass on
+// A framer reads only when asked to, with fill, so that a caller can pass on
 // the bytes it has buffered before they are overwritten, or switch to
-// copying raw bytes (see Buffered). ReadLine combines Next and Fill.
-type Framer struct {
+// copying raw bytes (see buffered).
+//
+// A Session frames each direction with a framer; the framer is not exported,
+// since the Session is the way to use it.
+type framer struct {
 	r     io.Reader
 	buf   []byte // fixed, len(buf) is the cap
 	start int    // buf[start:end] is buffered and not yet returned
 	end   int
-	scan  int    // buf[start:scan] holds no CRLF
-	flags Flag   // BareCR, BareLF and NUL seen in buf[start:scan]
-	high  uint64 // non-zero if a byte in buf[start:scan] is 0x80 or above
-	long  bool   // the next piece continues an over-long line
-	err   error  // sticky error from r
+	scan  int       // buf[start:scan] holds no CRLF
+	flags frameFlag // flagBareCR, flagBareLF and flagNUL seen in buf[start:scan]
+	high  uint64    // non-zero if a byte in buf[start:scan] is 0x80 or above
+	long  bool      // the next piece continues an over-long line
+	err   error     // sticky error from r
 
 	lastHigh bool // the last line returned holds a byte 0x80 or above
 }
 
-// NewFramer returns a Framer that reads from r, with a cap of max bytes per
-// line, CRLF included: max <= 0 means [DefaultMaxLine], and values below 2
-// are raised to 2. It allocates its buffer once.
-func NewFramer(r io.Reader, max int) *Framer {
-	if max <= 0 {
-		max = DefaultMaxLine
-	}
-	if max < 2 {
-		max = 2
-	}
-	return &Framer{r: r, buf: make([]byte, max)}
-}
-
-// Reset discards the buffered bytes and any error and makes f read from r,
+// reset discards the buffered bytes and any error and makes f read from r,
 // keeping its buffer.
-func (f *Framer) Reset(r io.Reader) {
-	*f = Framer{r: r, buf: f.buf}
+func (f *framer) reset(r io.Reader) {
+	*f = framer{r: r, buf: f.buf}
 }
 
-// Cap returns the line cap.
-func (f *Framer) Cap() int { return len(f.buf) }
-
-// Next returns the next line from the bytes already buffered, without
+// next returns the next line from the bytes already buffered, without
 // reading. It reports false if they hold no whole line, no piece of an
 // over-long line and, after the reader failed or ended, nothing at all;
-// then the caller calls Fill.
+// then the caller calls fill.
 //
 // It returns, in this order of precedence: a line ended by CRLF (with
-// [Long] if it is the last piece of an over-long line); a piece of an
-// over-long line, flagged Long and [More], when the buffer is full without a
+// flagLong if it is the last piece of an over-long line); a piece of an
+// over-long line, flagged flagLong and flagMore, when the buffer is full without a
 // CRLF (a final CR is kept back, as it may start the CRLF); and, once the
-// reader has ended or failed, the rest of the bytes, flagged [NoEOL].
-func (f *Framer) Next() (Line, bool) {
+// reader has ended or failed, the rest of the bytes, flagged flagNoEOL.
+func (f *framer) next() (frame, bool) {
 	buf := f.buf[:f.end]
 	i := f.scan
 	for {
@@ -148,7 +132,7 @@ func (f *Framer) Next() (Line, bool) {
 		switch buf[i] {
 		case '\n':
 			// A CR before it would have ended the line.
-			f.flags |= BareLF
+			f.flags |= flagBareLF
 		case '\r':
 			if i+1 >= len(buf) {
 				// The CR may start a CRLF: look again when more comes.
@@ -157,9 +141,9 @@ func (f *Framer) Next() (Line, bool) {
 			if buf[i+1] == '\n' {
 				return f.emit(i + 2), true
 			}
-			f.flags |= BareCR
+			f.flags |= flagBareCR
 		case 0:
-			f.flags |= NUL
+			f.flags |= flagNUL
 		}
 		i++
 	}
@@ -173,26 +157,26 @@ partial:
 		if f.buf[f.end-1] == '\r' {
 			n--
 		}
-		line := Line{Bytes: f.buf[f.start : f.start+n : f.start+n], Flags: Long | More}
+		line := frame{Bytes: f.buf[f.start : f.start+n : f.start+n], Flags: flagLong | flagMore}
 		f.advance(f.start + n)
 		f.long = true
 		return line, true
 	case f.err != nil && n > 0:
-		flags := NoEOL
+		flags := flagNoEOL
 		if f.long {
-			flags |= Long
+			flags |= flagLong
 		} else {
 			flags |= f.flags
 			if f.buf[f.end-1] == '\r' {
-				flags |= BareCR // the last byte, not yet looked at
+				flags |= flagBareCR // the last byte, not yet looked at
 			}
 		}
-		line := Line{Bytes: f.buf[f.start:f.end:f.end], Flags: flags}
+		line := frame{Bytes: f.buf[f.start:f.end:f.end], Flags: flags}
 		f.advance(f.end)
 		f.long = false
 		return line, true
 	}
-	return Line{}, false
+	return frame{}, false
 }
 
 // control returns the index of the first byte below 14 (which includes NUL,
@@ -200,7 +184,7 @@ partial:
 // byte before it has its high bit set. It reads eight bytes at a time: the
 // has-less trick of "Bit Twiddling Hacks", whose borrows can set false hits
 // only above the lowest true one.
-func (f *Framer) control(buf []byte, i int) int {
+func (f *framer) control(buf []byte, i int) int {
 	var hi uint64
 	for ; i+8 <= len(buf); i += 8 {
 		x := binary.LittleEndian.Uint64(buf[i:])
@@ -229,10 +213,10 @@ const (
 )
 
 // emit returns the line buf[start:e], which ends in CRLF, and moves past it.
-func (f *Framer) emit(e int) Line {
-	line := Line{Bytes: f.buf[f.start:e:e]}
+func (f *framer) emit(e int) frame {
+	line := frame{Bytes: f.buf[f.start:e:e]}
 	if f.long {
-		line.Flags = Long
+		line.Flags = flagLong
 		f.long = false
 	} else {
 		line.Flags = f.flags
@@ -243,7 +227,7 @@ func (f *Framer) emit(e int) Line {
 }
 
 // advance marks buf[:e] as returned.
-func (f *Framer) advance(e int) {
+func (f *framer) advance(e int) {
 	f.start = e
 	f.scan = e
 	f.flags = 0
@@ -253,18 +237,18 @@ func (f *Framer) advance(e int) {
 	}
 }
 
-// errNoProgress is returned by Fill when the reader keeps returning no bytes
+// errNoProgress is returned by fill when the reader keeps returning no bytes
 // and no error, as bufio does.
 var errNoProgress = io.ErrNoProgress
 
-// Fill moves the buffered bytes to the front of the buffer and reads once
+// fill moves the buffered bytes to the front of the buffer and reads once
 // from the reader into the space after them. The Bytes of lines returned
 // before are invalid afterwards.
 //
 // It returns nil if it read something or if bytes are still buffered for
-// Next to return. Once the reader has returned an error (io.EOF at the end)
-// and Next has returned every buffered byte, Fill returns that error.
-func (f *Framer) Fill() error {
+// next to return. Once the reader has returned an error (io.EOF at the end)
+// and next has returned every buffered byte, fill returns that error.
+func (f *framer) fill() error {
 	if f.err != nil {
 		if f.start < f.end {
 			return nil
@@ -278,7 +262,7 @@ func (f *Framer) Fill() error {
 		f.start = 0
 	}
 	if f.end == len(f.buf) {
-		return nil // Next returns a piece
+		return nil // next returns a piece
 	}
 	for range 100 {
 		n, err := f.r.Read(f.buf[f.end:])
@@ -302,24 +286,10 @@ func (f *Framer) Fill() error {
 	return f.err
 }
 
-// ReadLine returns the next line, reading as needed. At the end of the stream
-// it returns io.EOF, after the last line (which is flagged [NoEOL] if the
-// stream did not end with CRLF). The line is valid until the next call.
-func (f *Framer) ReadLine() (Line, error) {
-	for {
-		if l, ok := f.Next(); ok {
-			return l, nil
-		}
-		if err := f.Fill(); err != nil {
-			return Line{}, err
-		}
-	}
-}
-
-// Buffered returns the bytes that f has read but not yet returned as lines,
+// buffered returns the bytes that f has read but not yet returned as lines,
 // and forgets them: a caller that stops framing (after AUTH TLS, say) writes
 // them on before copying the rest of the stream raw.
-func (f *Framer) Buffered() []byte {
+func (f *framer) buffered() []byte {
 	b := f.buf[f.start:f.end:f.end]
 	f.start, f.end, f.scan, f.flags, f.high, f.long = 0, 0, 0, 0, 0, false
 	return b

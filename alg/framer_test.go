@@ -3,6 +3,7 @@ package alg_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -248,3 +249,29 @@ func checkFramerChunking(t *rapid.T) {
 }
 
 func TestFramerChunking(t *testing.T) { rapid.Check(t, checkFramerChunking) }
+
+// TestFramerCRLFOnly checks that the framer cuts a stream at CRLF only, flags
+// what does not belong inside a line (the bare LF of the 2017 FTP injection
+// here), returns a line longer than the cap in pieces that are never
+// re-framed, and returns the rest of the stream flagged NoEOL.
+func TestFramerCRLFOnly(t *testing.T) {
+	in := "NOOP\r\nCWD leetXXXX\nPORT 10,0,0,5,4,1\r\n" + strings.Repeat("A", 20) + "\r\nQUIT"
+	f := alg.NewFramer(strings.NewReader(in), 16)
+	var got []string
+	for {
+		l, err := f.ReadLine()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		require.NoError(t, err)
+		got = append(got, fmt.Sprintf("%q %v", l.Bytes, l.Flags))
+	}
+	assert.Equal(t, []string{
+		`"NOOP\r\n" 0`,
+		`"CWD leetXXXX\nPOR" Long|More`,
+		`"T 10,0,0,5,4,1\r\n" Long`,
+		`"AAAAAAAAAAAAAAAA" Long|More`,
+		`"AAAA\r\n" Long`,
+		`"QUIT" NoEOL`,
+	}, got)
+}

@@ -10,7 +10,7 @@ import (
 
 // replyPump is the state of CopyReplies.
 type replyPump struct {
-	f       Framer
+	f       framer
 	out     []byte // a rewritten or replaced reply line
 	local   []byte // the session's own replies, to write in turn
 	rs, re  int    // f.buf[rs:re] is passed on and not yet written
@@ -48,7 +48,7 @@ func (s *Session) CopyReplies(src io.Reader) error {
 	s.begin()
 	defer s.done()
 	p := &s.rp
-	p.f.Reset(src)
+	p.f.reset(src)
 	s.mu.Lock()
 	for {
 		switch s.mode.Load() {
@@ -59,14 +59,14 @@ func (s *Session) CopyReplies(src io.Reader) error {
 			return ErrNotFTP
 		}
 		o := p.f.start
-		line, ok := p.f.Next()
+		line, ok := p.f.next()
 		if !ok {
 			if err := s.flushReplies(nil); err != nil {
 				s.mu.Unlock()
 				return err
 			}
 			s.mu.Unlock()
-			err := p.f.Fill()
+			err := p.f.fill()
 			s.mu.Lock()
 			if err != nil {
 				s.mu.Unlock()
@@ -94,7 +94,7 @@ func (s *Session) rawReplies(src io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if b := p.f.Buffered(); len(b) > 0 {
+	if b := p.f.buffered(); len(b) > 0 {
 		if _, err := s.toClient.Write(b); err != nil {
 			return err
 		}
@@ -356,7 +356,7 @@ func (s *Session) popFinal(info *lineInfo) {
 // client reads it (looseCode), is 227, 228 or 229, and every line of a
 // multi-line reply with such a code, is replaced, unless it is the final line
 // that answers the passive command sent, which is rewritten.
-func (s *Session) reply(o int, line Line) error {
+func (s *Session) reply(o int, line frame) error {
 	p := &s.rp
 	b := line.Bytes
 	if p.inLong {
@@ -385,7 +385,7 @@ func (s *Session) reply(o int, line Line) error {
 	inAddr := isAddrCode(p.multi) || p.multi == 0 && sep == '-' && isAddrCode(code)
 	info.addr = inAddr && !info.final || isAddrCode(looseCode(b))
 
-	if line.Flags&More != 0 {
+	if line.Flags&flagMore != 0 {
 		// The first piece of an over-long line: the rest of the line is
 		// handled when its last piece comes.
 		p.inLong, p.long = true, info
@@ -454,10 +454,10 @@ func (s *Session) endLine(info *lineInfo) {
 // address code), the line is replaced when its last piece comes. A line
 // that is passed is cut at the first piece that holds a CR, LF or NUL, which
 // some client could read as the start of a new line.
-func (s *Session) longPiece(o int, line Line) error {
+func (s *Session) longPiece(o int, line frame) error {
 	p := &s.rp
 	b := line.Bytes
-	last := line.Flags&More == 0
+	last := line.Flags&flagMore == 0
 	ctl := hasCtl(b, last)
 	p.longCtl = p.longCtl || longEnds(b, last)
 	if !p.longDrop && ctl {
