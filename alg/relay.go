@@ -75,5 +75,6 @@ func addrPort(a net.Addr) (netip.AddrPort, bool) {
 	if !ok {
 		return netip.AddrPort{}, false
 	}
-	return unmap(ta.AddrPort()), true
+	ap := ta.AddrPort()
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()), true
 }

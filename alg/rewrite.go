@@ -12,20 +12,12 @@ import (
 // carry its address or belongs to the other direction.
 var errRewrite = errors.New("alg: hook returned a form that cannot carry the address")
 
-// unmap returns ap with an IPv4-mapped address unmapped.
-func unmap(ap netip.AddrPort) netip.AddrPort {
-	if a := ap.Addr(); a.Is4In6() {
-		return netip.AddrPortFrom(a.Unmap(), ap.Port())
-	}
-	return ap
-}
-
 // target returns the address and form that rw asks for, for the event ev,
 // and reports whether the form can carry the address.
 func target(ev Event, rw Rewrite) (netip.AddrPort, hostport.Form, bool) {
-	ap := unmap(rw.Addr)
-	if rw.Addr == (netip.AddrPort{}) {
-		ap = ev.Addr
+	ap := ev.Addr
+	if rw.Addr != (netip.AddrPort{}) {
+		ap = netip.AddrPortFrom(rw.Addr.Addr().Unmap(), rw.Addr.Port())
 	}
 	f := rw.Form
 	if f == 0 {
