@@ -84,18 +84,6 @@ func TestMain(m *testing.M) {
 		os.RemoveAll(baseDir)
 		os.Exit(1)
 	}
-	if os.Geteuid() == 0 {
-		// One run of the lab at a time: a second one would remove the
-		// first one's namespaces as stale.
-		if err := lockLab(); err != nil {
-			fmt.Fprintf(os.Stderr, "natlab: %v\n", err)
-			os.RemoveAll(baseDir)
-			os.Exit(1)
-		}
-		if err := removeStale(); err != nil {
-			fmt.Fprintf(os.Stderr, "natlab: removing stale namespaces: %v\n", err)
-		}
-	}
 	code := m.Run()
 	if !mx.empty() {
 		report := mx.String()
@@ -216,6 +204,15 @@ func checkLab() string {
 	}
 	if os.Geteuid() != 0 {
 		return "the NAT lab must run as root (network namespaces, nftables, vsftpd)"
+	}
+	// One run of the lab at a time: a second one would remove the first
+	// one's namespaces as stale. Tests that need no namespaces take
+	// neither the lock nor the namespaces.
+	if err := lockLab(); err != nil {
+		return err.Error()
+	}
+	if err := removeStale(); err != nil {
+		return fmt.Sprintf("removing stale namespaces: %v", err)
 	}
 	for _, tool := range []string{"ip", "nft", "tcpdump", "curl", "lftp", python} {
 		if _, err := exec.LookPath(tool); err != nil {
