@@ -6,7 +6,7 @@ package hostport
 func commandArg(fn, s string, n int, verb string) (int, error) {
 	if n > 4 && s[4] == ' ' && s[0]&^0x20 == verb[0] && s[1]&^0x20 == verb[1] &&
 		s[2]&^0x20 == verb[2] && s[3]&^0x20 == verb[3] {
-		return 5, nil // the usual case, kept small enough to inline
+		return 5, nil // the usual case, told without a call
 	}
 	return verbArg(fn, s, n, verb)
 }

@@ -54,15 +54,11 @@ func FromTCPAddr(a *net.TCPAddr) (HostPort, error) {
 	return From4(ip.As4(), uint16(a.Port)), nil
 }
 
-// familyError and portRangeError build the errors of the From functions,
-// out of line so that their successful paths do not allocate.
-//
-//go:noinline
+// familyError and portRangeError build the errors of the From functions.
 func familyError(fn, addr string) error {
 	return &ConvError{Func: fn, Addr: addr, Err: errNotIPv4}
 }
 
-//go:noinline
 func portRangeError(fn, addr string) error {
 	return &ConvError{Func: fn, Addr: addr, Err: errPortRange}
 }

@@ -135,8 +135,6 @@ func (e *PolicyError) ReplyCode() int {
 }
 
 // policyError builds every PolicyError.
-//
-//go:noinline
 func policyError(fn string, control netip.Addr, addr netip.AddrPort, err error) error {
 	return &PolicyError{Func: fn, Control: control, Addr: addr, Err: err}
 }
