@@ -121,9 +121,9 @@ func TestFramer(t *testing.T) {
 		{"empty", "", 16, nil},
 		{"lines", "USER a\r\nPASS b\r\n", 16, []L{line("USER a\r\n", 0), line("PASS b\r\n", 0)}},
 		{"empty line", "\r\n\r\n", 16, []L{line("\r\n", 0), line("\r\n", 0)}},
-		{"bare LF is inside the line (T9)", "CWD leetXXXX\nPORT 10,0,0,5,4,1\r\n", 64,
+		{"bare LF is inside the line", "CWD leetXXXX\nPORT 10,0,0,5,4,1\r\n", 64,
 			[]L{line("CWD leetXXXX\nPORT 10,0,0,5,4,1\r\n", alg.BareLF)}},
-		{"bare CR is inside the line (T9)", "CWD x\rPORT 10,0,0,5,4,1\r\n", 64,
+		{"bare CR is inside the line", "CWD x\rPORT 10,0,0,5,4,1\r\n", 64,
 			[]L{line("CWD x\rPORT 10,0,0,5,4,1\r\n", alg.BareCR)}},
 		{"LF CR is not CRLF", "A\n\rB\r\n", 64, []L{line("A\n\rB\r\n", alg.BareCR|alg.BareLF)}},
 		{"NUL", "A\x00B\r\n", 64, []L{line("A\x00B\r\n", alg.NUL)}},
@@ -134,7 +134,7 @@ func TestFramer(t *testing.T) {
 		{"exactly the cap", "0123456789\r\n", 12, []L{line("0123456789\r\n", 0)}},
 		{"one over the cap, CR at the cap", "01234567890\r\nX\r\n", 12,
 			[]L{line("01234567890", alg.Long|alg.More), line("\r\n", alg.Long), line("X\r\n", 0)}},
-		{"over the cap, never re-framed (T9)", "AAAAAAAAAAPORT 1,2,3,4,5,6\r\nNOOP\r\n", 10, []L{
+		{"over the cap, never re-framed", "AAAAAAAAAAPORT 1,2,3,4,5,6\r\nNOOP\r\n", 10, []L{
 			line("AAAAAAAAAA", alg.Long|alg.More),
 			line("PORT 1,2,3", alg.Long|alg.More),
 			line(",4,5,6\r\n", alg.Long),

@@ -10,10 +10,11 @@ import (
 	"github.com/ftpkit/hostport/alg"
 )
 
-// corpus holds the seeds of the fuzz targets: the hostile lines of the
-// research note (T9, T10, T13) and lines that real peers send.
+// corpus holds the seeds of the fuzz targets: hostile lines (commands
+// injected inside another line, other protocols and lines out of place,
+// commands out of turn) and lines that real peers send.
 var corpus = []string{
-	// T9: injection into the command stream
+	// A second command injected inside a line
 	"CWD leetXXXX\nPORT 10,0,0,5,4,1\r\n",
 	"CWD x\rPORT 10,0,0,5,4,1\r\n",
 	"PO\xff\xfb\x01RT 198,51,100,7,4,1\r\n",
@@ -21,12 +22,12 @@ var corpus = []string{
 	strings.Repeat("A", 300) + "PORT 10,0,0,5,0,22\r\n",
 	"STOR PORT 10,0,0,5,0,22\r\n",
 	"NOOP\r\nPORT 10,0,0,5,4,1\r\n",
-	// T10: other protocols and lines out of place
+	// Other protocols and lines out of place
 	"POST / HTTP/1.1\r\nHost: x\r\n\r\n" + strings.Repeat("A", 100) + "\r\nPORT 10,0,0,5,4,1\r\n",
 	"200 Type set to I; 227 Entering Passive Mode (10,0,0,9,0,22)\r\n",
 	"227 Entering Passive Mode (10,0,0,9,0,22)\r\n",
 	"PORT 10,0,0,9,0,22\r\n",
-	// T13: protocol state
+	// Commands out of turn: after EPSV ALL, after AUTH TLS
 	"EPSV ALL\r\nPORT 198,51,100,7,4,1\r\nPASV\r\nEPRT |1|198.51.100.7|1025|\r\nLPRT 4,4,198,51,100,7,2,4,1\r\n",
 	"AUTH TLS\r\n\x16\x03\x01\x02\x00",
 	// Real lines

@@ -353,7 +353,7 @@ func checkLinesKept(t *rapid.T) {
 func TestLinesKept(t *testing.T) { rapid.Check(t, checkLinesKept) }
 
 // checkNotFTP: a client that does not start with an FTP command gets no
-// data-setup line inspected, however its stream is cut (T10).
+// data-setup line inspected, however its stream is cut.
 func checkNotFTP(t *rapid.T) {
 	pad := rapid.IntRange(0, 600).Draw(t, "pad")
 	cli := "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 700\r\n\r\n" + strings.Repeat("A", pad) + "\r\nPORT 10,0,0,5,4,1\r\n"

@@ -12,8 +12,8 @@ import (
 	"github.com/ftpkit/hostport/alg"
 )
 
-// The addresses of context P of the research note: an internal client, the
-// public address of the NAT or proxy (and an IPv6 one), and the server.
+// The addresses of a NAT or proxy in front of a client: the internal client,
+// the public address of the NAT or proxy (and an IPv6 one), and the server.
 var (
 	internalClient = netip.MustParseAddr("10.0.0.5")
 	publicAddr     = netip.MustParseAddr("192.0.2.1")
@@ -112,7 +112,7 @@ func TestConversations(t *testing.T) {
 			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
-			name: "PORT with a NAT port change (T12)",
+			name: "PORT with a NAT port change",
 			cfg: alg.Config{Hook: func(ev alg.Event) (alg.Rewrite, error) {
 				return alg.Rewrite{Addr: netip.AddrPortFrom(publicAddr, 61000)}, nil
 			}},
@@ -122,7 +122,7 @@ func TestConversations(t *testing.T) {
 			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
-			name: "227 rewritten in place (T12)",
+			name: "227 rewritten in place",
 			cfg:  nat,
 			steps: with(c("PASV\r\n"),
 				s("227 Entering Passive Mode (10,0,0,9,195,80).\r\n")),
@@ -149,7 +149,7 @@ func TestConversations(t *testing.T) {
 			wantEvents: []hostport.Form{hostport.FormPASV},
 		},
 		{
-			name: "EPRT for NAT66 written in RFC 5952 form (T12)",
+			name: "EPRT for NAT66 written in RFC 5952 form",
 			cfg: alg.Config{Hook: func(ev alg.Event) (alg.Rewrite, error) {
 				return alg.Rewrite{Addr: netip.MustParseAddrPort("[2001:DB8:0:0::1]:1025")}, nil
 			}},
@@ -199,9 +199,9 @@ func TestConversations(t *testing.T) {
 			wantEvents: []hostport.Form{hostport.FormPORT, hostport.FormEPRT},
 		},
 
-		// T9: injection into the command stream.
+		// A second command injected inside a line.
 		{
-			name:       "T9 bare LF inside a command",
+			name:       "injection: bare LF inside a command",
 			cfg:        nat,
 			steps:      with(c("CWD leetXXXX\nPORT 10,0,0,5,4,1\r\n")),
 			wantServer: loginServer,
@@ -209,7 +209,7 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{alg.ErrBadLine},
 		},
 		{
-			name:       "T9 bare CR inside a command",
+			name:       "injection: bare CR inside a command",
 			cfg:        nat,
 			steps:      with(c("CWD x\rPORT 10,0,0,5,4,1\r\n")),
 			wantServer: loginServer,
@@ -217,7 +217,7 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{alg.ErrBadLine},
 		},
 		{
-			name:       "T9 NUL inside a command",
+			name:       "injection: NUL inside a command",
 			cfg:        nat,
 			steps:      with(c("CWD x\x00PORT 10,0,0,5,4,1\r\n")),
 			wantServer: loginServer,
@@ -225,7 +225,7 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{alg.ErrBadLine},
 		},
 		{
-			name:       "T9 IAC WILL inside the verb: policed as PORT (foreign address)",
+			name:       "injection: IAC WILL inside the verb: policed as PORT (foreign address)",
 			cfg:        nat,
 			steps:      with(c("PO\xff\xfb\x01RT 198,51,100,7,4,1\r\n")),
 			wantServer: loginServer,
@@ -234,14 +234,14 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{errAnyVeto},
 		},
 		{
-			name:       "T9 IAC WILL inside the verb: regenerated without IAC",
+			name:       "injection: IAC WILL inside the verb: regenerated without IAC",
 			steps:      with(c("PO\xff\xfb\x01RT 198,51,100,7,4,1\r\n")),
 			wantServer: loginServer + "PORT 198,51,100,7,4,1\r\n",
 			wantClient: loginClient,
 			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
-			name:       "T9 IAC IP, IAC DM before PORT: policed (privileged port)",
+			name:       "injection: IAC IP, IAC DM before PORT: policed (privileged port)",
 			cfg:        nat,
 			steps:      with(c("\xff\xf4\xff\xf2PORT 10,0,0,5,0,22\r\n")),
 			wantServer: loginServer,
@@ -250,7 +250,7 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{errAnyVeto},
 		},
 		{
-			name:       "T9 over-long line refused whole",
+			name:       "injection: over-long line refused whole",
 			cfg:        nat,
 			steps:      with(c(strings.Repeat("A", 9000)+"PORT 10,0,0,5,0,22\r\n"), c("NOOP\r\n")),
 			wantServer: loginServer + "NOOP\r\n",
@@ -258,14 +258,14 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{alg.ErrLineTooLong},
 		},
 		{
-			name:       "T9 PORT as an argument is not a command",
+			name:       "injection: PORT as an argument is not a command",
 			cfg:        nat,
 			steps:      with(c("STOR PORT 10,0,0,5,0,22\r\n")),
 			wantServer: loginServer + "STOR PORT 10,0,0,5,0,22\r\n",
 			wantClient: loginClient,
 		},
 		{
-			name:       "T9 PORT split across chunks",
+			name:       "injection: PORT split across chunks",
 			cfg:        nat,
 			steps:      with(c("NOOP\r\n"), c("PO"), c("RT 10,0,0,5,4,1\r\n")),
 			wantServer: loginServer + "NOOP\r\nPORT 192,0,2,1,4,1\r\n",
@@ -296,9 +296,9 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{alg.ErrTelnet},
 		},
 
-		// T10: NAT Slipstreaming.
+		// NAT Slipstreaming: other protocols, and lines out of place.
 		{
-			name:       "T10 HTTP request is not FTP",
+			name:       "slipstreaming: HTTP request is not FTP",
 			cfg:        nat,
 			steps:      []step{c("POST / HTTP/1.1\r\nHost: x\r\n\r\n" + strings.Repeat("A", 500) + "\r\nPORT 10,0,0,5,4,1\r\n")},
 			wantServer: "",
@@ -307,7 +307,7 @@ func TestConversations(t *testing.T) {
 			wantCliErr: alg.ErrNotFTP,
 		},
 		{
-			name: "T10 HTTP request passed raw with PassNonFTP",
+			name: "slipstreaming: HTTP request passed raw with PassNonFTP",
 			cfg:  alg.Config{Hook: natHook, PassNonFTP: true},
 			steps: []step{s("220 x\r\n"), c("POST / HTTP/1.1\r\nHost: x\r\n\r\n"), c(strings.Repeat("A", 500) + "\r\nPORT 10,0,0,5,4,1\r\n"),
 				s("227 Entering Passive Mode (10,0,0,9,0,22)\r\n")},
@@ -316,7 +316,7 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{alg.ErrNotFTP},
 		},
 		{
-			name: "T10 227 not at the start of a line",
+			name: "slipstreaming: 227 not at the start of a line",
 			cfg:  nat,
 			steps: with(c("PASV\r\n"), s("200 Type set to I; 227 Entering Passive Mode (10,0,0,9,0,22)\r\n"),
 				s("227 Entering Passive Mode (10,0,0,9,0,22)\r\n")),
@@ -326,21 +326,21 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{alg.ErrStrayAddress},
 		},
 		{
-			name:       "T10 a reply in the command direction",
+			name:       "slipstreaming: a reply in the command direction",
 			cfg:        nat,
 			steps:      with(c("227 Entering Passive Mode (10,0,0,9,0,22)\r\n")),
 			wantServer: loginServer + "227 Entering Passive Mode (10,0,0,9,0,22)\r\n",
 			wantClient: loginClient,
 		},
 		{
-			name:       "T10 a command in the reply direction",
+			name:       "slipstreaming: a command in the reply direction",
 			cfg:        nat,
 			steps:      with(c("NOOP\r\n"), s("PORT 10,0,0,9,0,22\r\n"), s("200 NOOP ok.\r\n")),
 			wantServer: loginServer + "NOOP\r\n",
 			wantClient: loginClient + "PORT 10,0,0,9,0,22\r\n200 NOOP ok.\r\n",
 		},
 		{
-			name:       "T10 PORT naming another host",
+			name:       "slipstreaming: PORT naming another host",
 			cfg:        nat,
 			steps:      with(c("PORT 10,0,0,6,4,1\r\n")),
 			wantServer: loginServer,
@@ -349,7 +349,7 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{errAnyVeto},
 		},
 		{
-			name:       "T10 PORT to port 22",
+			name:       "slipstreaming: PORT to port 22",
 			cfg:        nat,
 			steps:      with(c("PORT 10,0,0,5,0,22\r\n")),
 			wantServer: loginServer,
@@ -358,9 +358,9 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{errAnyVeto},
 		},
 
-		// T13: protocol state.
+		// Protocol state: EPSV ALL, AUTH TLS, unsolicited replies.
 		{
-			name: "T13 EPSV ALL refuses the other data-setup commands",
+			name: "state: EPSV ALL refuses the other data-setup commands",
 			cfg:  nat,
 			steps: with(c("EPSV ALL\r\n"), s("200 EPSV ALL ok.\r\n"),
 				c("PORT 10,0,0,5,4,1\r\n"), c("PASV\r\n"), c("EPRT |1|10.0.0.5|1025|\r\n"),
@@ -376,7 +376,7 @@ func TestConversations(t *testing.T) {
 			wantRefuse: []error{alg.ErrEPSVAll},
 		},
 		{
-			name: "T13 after AUTH TLS and 234 nothing is inspected",
+			name: "state: after AUTH TLS and 234 nothing is inspected",
 			cfg:  nat,
 			steps: []step{s("220 ready\r\n"), c("AUTH TLS\r\n"), s("234 Proceed with negotiation.\r\n"),
 				c("\x16\x03\x01PORT 10,0,0,5,4,1\r\n"), s("\x16\x03\x03227 Entering Passive Mode (10,0,0,9,4,1)\r\n"),
@@ -386,7 +386,7 @@ func TestConversations(t *testing.T) {
 				"227 Entering Passive Mode (10,0,0,9,4,1)\r\n",
 		},
 		{
-			name: "T13 AUTH refused: inspection goes on",
+			name: "state: AUTH refused: inspection goes on",
 			cfg:  nat,
 			steps: []step{s("220 ready\r\n"), c("AUTH TLS\r\n"), s("500 AUTH not understood.\r\n"),
 				c("PORT 10,0,0,5,4,1\r\n")},
@@ -395,7 +395,7 @@ func TestConversations(t *testing.T) {
 			wantEvents: []hostport.Form{hostport.FormPORT},
 		},
 		{
-			name:       "T13 unsolicited 227",
+			name:       "state: unsolicited 227",
 			cfg:        nat,
 			steps:      with(s("227 Entering Passive Mode (10,0,0,9,195,80)\r\n")),
 			wantServer: loginServer,
