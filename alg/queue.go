@@ -107,3 +107,66 @@ func (q *queue) clear() {
 	}
 	q.head = 0
 }
+
+// wait waits on s.cond, which is signalled when the queue has room or the
+// session's state changes. It is called with s.mu held.
+func (s *Session) wait() {
+	s.waiting++
+	s.cond.Wait()
+	s.waiting--
+}
+
+// wake wakes the copy methods waiting on s.cond. It is called with s.mu held.
+func (s *Session) wake() {
+	if s.waiting > 0 {
+		s.cond.Broadcast()
+	}
+}
+
+// enqueue adds e to the queue, waiting for room.
+func (s *Session) enqueue(e entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.q.needsRoom(e) && !s.closed && !s.srvDone && s.mode.Load() == modeInspect {
+		s.wait()
+	}
+	if s.closed {
+		return ErrClosed
+	}
+	if s.mode.Load() != modeInspect || s.q.needsRoom(e) {
+		return nil // no reply will be matched any more
+	}
+	s.q.push(e)
+	return nil
+}
+
+// localReply sends the client the reply code and text for a command the
+// session refused, in its turn: at once if no reply is due before it,
+// otherwise after the replies to the commands before it.
+func (s *Session) localReply(code int, text string) error {
+	p := &s.cp
+	if p.others > 0 {
+		if err := s.enqueue(entry{kind: eOther, n: p.others}); err != nil {
+			return err
+		}
+		p.others = 0
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		switch {
+		case s.closed:
+			return ErrClosed
+		case s.mode.Load() != modeInspect:
+			return nil // the client is now talking TLS, or the session is over
+		case s.srvDone || (s.q.n == 0 && !s.srvBusy && !s.srvMid):
+			p.out = appendReply(p.out[:0], code, text)
+			_, err := s.toClient.Write(p.out)
+			return err
+		case !s.q.full():
+			s.q.push(entry{kind: eLocal, code: uint16(code), text: text})
+			return nil
+		}
+		s.wait()
+	}
+}

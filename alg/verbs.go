@@ -239,3 +239,21 @@ func upper(c byte) byte {
 	}
 	return c
 }
+
+// trimBlanks returns b without the blanks (isBlank) at its ends.
+func trimBlanks(b []byte) []byte {
+	for len(b) > 0 && isBlank(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isBlank(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// isAll reports whether the command body, which starts with the verb EPSV at
+// offset i, is EPSV ALL (the argument in any case).
+func isAll(body []byte, i int) bool {
+	arg := trimBlanks(body[i+4:])
+	return len(arg) == 3 && upper(arg[0]) == 'A' && upper(arg[1]) == 'L' && upper(arg[2]) == 'L'
+}
