@@ -246,11 +246,9 @@ func (s *Session) dataCommand(b, cmd []byte, f hostport.Form) error {
 		s.refuse(ClientToServer, b, ErrEPSVAll)
 		return s.localReply(501, epsvAllText(f))
 	}
-	// cmd starts with the verb of form f, in ASCII, so ParseLine reads it
-	// with that form's parser.
-	_, ap, err := hostport.ParseLine(str(cmd))
+	ap, err := forms[f].parse(str(cmd))
 	if err != nil {
-		err = reparse(cmd)
+		err = reparse(f, cmd)
 		s.refuse(ClientToServer, b, err)
 		code, text := parseCode(f, err)
 		return s.localReply(code, text)
@@ -280,9 +278,10 @@ func (s *Session) dataCommand(b, cmd []byte, f hostport.Form) error {
 	return err
 }
 
-// reparse parses line again from a copy, for an error that can be kept: the
-// session parses the lines in its buffers without copying them (str).
-func reparse(line []byte) error {
-	_, _, err := hostport.ParseLine(string(line))
+// reparse parses line, of form f, again from a copy, for an error that can
+// be kept: the session parses the lines in its buffers without copying them
+// (str).
+func reparse(f hostport.Form, line []byte) error {
+	_, err := forms[f].parse(string(line))
 	return err
 }

@@ -25,49 +25,69 @@ type formInfo struct {
 	verb string
 	// code is the reply code of a reply form, 0 for a command form.
 	code int
-	// v4only: the form carries only IPv4 addresses (PORT, 227).
-	v4only bool
-	// portOnly: the form carries only a port (229).
-	portOnly bool
+	// parse is the form's parser: it reads a whole line of the form and
+	// returns its address, or for a 229 only the port, or the parser's
+	// error.
+	parse func(line string) (netip.AddrPort, error)
 }
 
 // forms holds the formInfo of each form; the zero formInfo stands for any
 // other value.
 var forms = [...]formInfo{
-	fPORT: {verb: "PORT", v4only: true},
-	fPASV: {verb: "PASV", code: 227, v4only: true},
-	fEPRT: {verb: "EPRT"},
-	fEPSV: {verb: "EPSV", code: 229, portOnly: true},
-	fLPRT: {verb: "LPRT"},
-	fLPSV: {verb: "LPSV", code: 228},
+	fPORT: {verb: "PORT", parse: parsePORT},
+	fPASV: {verb: "PASV", code: 227, parse: parsePASV},
+	fEPRT: {verb: "EPRT", parse: hostport.ParseEPRT},
+	fEPSV: {verb: "EPSV", code: 229, parse: parseEPSV},
+	fLPRT: {verb: "LPRT", parse: hostport.ParseLPRT},
+	fLPSV: {verb: "LPSV", code: 228, parse: hostport.ParseLPSV},
 }
 
-// infoOf returns the formInfo of f.
-func infoOf(f hostport.Form) formInfo {
-	if int(f) < len(forms) {
-		return forms[f]
-	}
-	return formInfo{}
+// parsePORT, parsePASV and parseEPSV are the parsers of package hostport
+// with the result as a netip.AddrPort.
+func parsePORT(line string) (netip.AddrPort, error) {
+	hp, err := hostport.ParsePORT(line)
+	return hp.AddrPort(), err
 }
+
+func parsePASV(line string) (netip.AddrPort, error) {
+	hp, err := hostport.ParsePASV(line)
+	return hp.AddrPort(), err
+}
+
+func parseEPSV(line string) (netip.AddrPort, error) {
+	port, err := hostport.ParseEPSV(line)
+	return netip.AddrPortFrom(netip.Addr{}, port), err
+}
+
+// infoOf returns the formInfo of f, which the caller does not change.
+func infoOf(f hostport.Form) *formInfo {
+	if int(f) < len(forms) {
+		return &forms[f]
+	}
+	return &noForm
+}
+
+// noForm is the formInfo of any value that is none of the forms.
+var noForm formInfo
 
 // isCommand reports whether f is one of the commands PORT, EPRT and LPRT.
-func isCommand(f hostport.Form) bool { i := infoOf(f); return i.verb != "" && i.code == 0 }
+func isCommand(f hostport.Form) bool { return f == fPORT || f == fEPRT || f == fLPRT }
 
 // isReply reports whether f is one of the replies 227, 229 and 228.
-func isReply(f hostport.Form) bool { return infoOf(f).code != 0 }
+func isReply(f hostport.Form) bool { return f == fPASV || f == fEPSV || f == fLPSV }
 
 // carries reports whether a line of form f can carry the address a: PORT and
 // 227 carry IPv4 addresses (IPv4-mapped ones are written as IPv4), EPRT,
 // LPRT and 228 any valid address, and 229 only a port, so any address, even
 // the invalid one.
 func carries(f hostport.Form, a netip.Addr) bool {
-	switch i := infoOf(f); {
-	case i.verb == "":
-		return false
-	case i.portOnly:
-		return true
-	case i.v4only:
+	switch f {
+	case fPORT, fPASV:
 		return a.Unmap().Is4()
+	case fEPRT, fLPRT, fLPSV:
+		return a.IsValid()
+	case fEPSV:
+		return true
 	}
-	return a.IsValid()
+	return false
 }

@@ -418,9 +418,7 @@ func (s *Session) replaceReply(b []byte, info lineInfo, reason error) error {
 func (s *Session) rewriteReply(b []byte, k int, info lineInfo) error {
 	p := &s.rp
 	body := b[k : len(b)-2]
-	// The line starts with the code of the form sent (info.matched), so
-	// ParseLine reads it with that form's parser.
-	_, ap, err := hostport.ParseLine(str(body))
+	ap, err := forms[info.sent].parse(str(body))
 	if info.sent == fEPSV {
 		ap = netip.AddrPortFrom(s.cfg.ServerAddr, ap.Port())
 	}
@@ -430,7 +428,7 @@ func (s *Session) rewriteReply(b []byte, k int, info lineInfo) error {
 	ev := Event{Dir: ServerToClient, Form: info.sent, Asked: info.asked, Addr: ap, Line: b}
 	switch {
 	case err != nil:
-		err = reparse(body)
+		err = reparse(info.sent, body)
 	case s.cfg.Hook != nil:
 		rw, err = s.cfg.Hook(ev)
 	}
