@@ -24,7 +24,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ftpkit/hostport"
-	"github.com/ftpkit/hostport/alg"
 )
 
 // timeout bounds every wait in these tests.
@@ -597,7 +596,7 @@ func TestIPv6ClientIPv4Server(t *testing.T) {
 func TestPassiveAsPASV(t *testing.T) {
 	needIPv6(t)
 	f := newFakeServer(t)
-	addr, logs := startProxy(t, f, "[::1]:0", func(p *Proxy) { p.PassiveAs = alg.PASV })
+	addr, logs := startProxy(t, f, "[::1]:0", func(p *Proxy) { p.PassiveAs = hostport.FormPASV })
 	require.NoError(t, transfer(addr, "EPSV", "up-pasv"))
 	assert.Contains(t, f.received(), "PASV", "the client's EPSV reached the server as PASV")
 	assert.NotContains(t, f.received(), "EPSV")
