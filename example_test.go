@@ -96,6 +96,18 @@ func ExampleMustParsePASV() {
 	// Output: 192.0.2.1:1025
 }
 
+// A client that asks for a passive address sends the form's Verb and reads
+// the reply that String names.
+func ExampleForm_Verb() {
+	for _, f := range []hostport.Form{hostport.FormPASV, hostport.FormEPSV, hostport.FormLPSV} {
+		fmt.Printf("%s is answered by %s\n", f.Verb(), f)
+	}
+	// Output:
+	// PASV is answered by 227
+	// EPSV is answered by 229
+	// LPSV is answered by 228
+}
+
 func ExampleFormatPASV() {
 	hp := hostport.From4([4]byte{192, 0, 2, 1}, 1025)
 	fmt.Println(hostport.FormatPASV(hp))

@@ -43,6 +43,23 @@ func (f Form) String() string {
 
 func (f Form) valid() bool { return f >= FormPORT && f <= FormLPSV }
 
+// formVerbs holds what Verb returns for each form.
+var formVerbs = [...]string{
+	FormPORT: "PORT", FormPASV: "PASV", FormEPRT: "EPRT",
+	FormEPSV: "EPSV", FormLPRT: "LPRT", FormLPSV: "LPSV",
+}
+
+// Verb returns the command of the form: the verb of a command form ("PORT",
+// "EPRT", "LPRT"), or the passive command that a reply form answers ("PASV"
+// for a 227, "EPSV" for a 229, "LPSV" for a 228). For a value that is none
+// of the Form constants it returns "".
+func (f Form) Verb() string {
+	if f.valid() {
+		return formVerbs[f]
+	}
+	return ""
+}
+
 // MarshalText implements [encoding.TextMarshaler]: the text is what
 // [Form.String] returns for a Form constant, and empty for the zero Form.
 // Any other value is an error.

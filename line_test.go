@@ -40,6 +40,17 @@ func TestFormString(t *testing.T) {
 	assert.Equal(t, "Form(255)", hostport.Form(255).String())
 }
 
+// TestFormVerb checks the command of each form: its own verb, or the
+// passive command its reply answers; and "" for values that are no form.
+func TestFormVerb(t *testing.T) {
+	want := []string{"PORT", "PASV", "EPRT", "EPSV", "LPRT", "LPSV"}
+	for i, f := range forms {
+		assert.Equal(t, want[i], f.Verb(), "%v", f)
+	}
+	assert.Empty(t, hostport.Form(0).Verb())
+	assert.Empty(t, hostport.Form(7).Verb())
+}
+
 // TestFormText checks that MarshalText writes String's text, the zero Form as
 // empty text, refuses other values, and that UnmarshalText reads it back; and
 // that a Form goes through encoding/json as a string.

@@ -233,7 +233,7 @@ func (s *Session) passive(o int, b, body []byte, vi int, k cmdKind, odd bool) er
 	if sent == asked {
 		return s.forward(o, b, odd)
 	}
-	p.out = append(append(p.out[:0], infoOf(sent).verb...), '\r', '\n')
+	p.out = append(append(p.out[:0], sent.Verb()...), '\r', '\n')
 	_, err := s.toServer.Write(p.out)
 	return err
 }

@@ -20,9 +20,6 @@ const (
 
 // formInfo is what the session needs of a form beyond its name.
 type formInfo struct {
-	// verb is the command: the verb of a command form, or the passive
-	// command that a reply form answers ("PASV" for a 227).
-	verb string
 	// code is the reply code of a reply form, 0 for a command form.
 	code int
 	// parse is the form's parser: it reads a whole line of the form and
@@ -34,12 +31,12 @@ type formInfo struct {
 // forms holds the formInfo of each form; the zero formInfo stands for any
 // other value.
 var forms = [...]formInfo{
-	fPORT: {verb: "PORT", parse: parsePORT},
-	fPASV: {verb: "PASV", code: 227, parse: parsePASV},
-	fEPRT: {verb: "EPRT", parse: hostport.ParseEPRT},
-	fEPSV: {verb: "EPSV", code: 229, parse: parseEPSV},
-	fLPRT: {verb: "LPRT", parse: hostport.ParseLPRT},
-	fLPSV: {verb: "LPSV", code: 228, parse: hostport.ParseLPSV},
+	fPORT: {parse: parsePORT},
+	fPASV: {code: 227, parse: parsePASV},
+	fEPRT: {parse: hostport.ParseEPRT},
+	fEPSV: {code: 229, parse: parseEPSV},
+	fLPRT: {parse: hostport.ParseLPRT},
+	fLPSV: {code: 228, parse: hostport.ParseLPSV},
 }
 
 // parsePORT, parsePASV and parseEPSV are the parsers of package hostport

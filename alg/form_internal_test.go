@@ -32,7 +32,7 @@ func TestForms(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.f.String(), func(t *testing.T) {
-			assert.Equal(t, tc.verb, infoOf(tc.f).verb)
+			assert.Equal(t, tc.verb, tc.f.Verb())
 			assert.Equal(t, tc.code, infoOf(tc.f).code)
 			assert.Equal(t, tc.command, isCommand(tc.f))
 			assert.Equal(t, tc.reply, isReply(tc.f))

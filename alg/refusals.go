@@ -67,13 +67,13 @@ func parseCode(f hostport.Form, err error) (int, string) {
 			return 521, "Supported address families are (4,6)"
 		}
 	}
-	return 501, "Syntax error in " + infoOf(f).verb + " argument."
+	return 501, "Syntax error in " + f.Verb() + " argument."
 }
 
 // epsvAllText is the text of the reply to a data-setup command of form f
 // (for a passive command, the form of its reply) after EPSV ALL.
 func epsvAllText(f hostport.Form) string {
-	return infoOf(f).verb + " not allowed after EPSV ALL."
+	return f.Verb() + " not allowed after EPSV ALL."
 }
 
 // refusedText is the default text of the reply to a command that a hook
@@ -93,8 +93,8 @@ func refusedText(f hostport.Form, err error) string {
 	default:
 		return illegalText(f)
 	}
-	return infoOf(f).verb + why
+	return f.Verb() + why
 }
 
 // illegalText is the default text of the reply to a vetoed command.
-func illegalText(f hostport.Form) string { return "Illegal " + infoOf(f).verb + " command." }
+func illegalText(f hostport.Form) string { return "Illegal " + f.Verb() + " command." }
