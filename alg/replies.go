@@ -33,8 +33,22 @@ type lineInfo struct {
 	final   bool // a final reply line
 	addr    bool // it could be read as carrying a data address (see reply)
 	matched bool // it answers the passive command sent, of form sent
-	sent    hostport.Form
-	asked   hostport.Form
+	// multi is the code of the multi-line reply that this final line ends,
+	// or 0: a line written in its place must carry that code, or an RFC 959
+	// client would go on waiting for the end of the reply.
+	multi int
+	sent  hostport.Form
+	asked hostport.Form
+}
+
+// finalCode returns the code of a line written in place of the final line
+// that info describes: code, unless that line ends a multi-line reply, whose
+// code it must then keep.
+func (info *lineInfo) finalCode(code int) int {
+	if info.multi != 0 {
+		return info.multi
+	}
+	return code
 }
 
 // CopyReplies copies the server's replies, read from src, to the client,
@@ -235,7 +249,7 @@ func (s *Session) reply(o int, line frame) error {
 	switch {
 	case p.multi != 0:
 		if code == p.multi && sep == ' ' {
-			info.final = true
+			info.final, info.multi = true, p.multi
 		} else {
 			info.sep = 0 // text inside a multi-line reply
 		}
@@ -266,7 +280,7 @@ func (s *Session) reply(o int, line frame) error {
 		// it wait for an end that the client has seen.
 		info.final, info.sep = true, ' '
 		if p.multi != 0 {
-			info.code = p.multi
+			info.code, info.multi = p.multi, p.multi
 		}
 	}
 	s.endLine(&info)
@@ -396,7 +410,7 @@ func (s *Session) replaceReply(b []byte, info lineInfo, reason error) error {
 	out := p.out[:0]
 	switch {
 	case info.matched:
-		out = appendReply(out, 425, "Can't open data connection: reply refused by the proxy: "+what)
+		out = appendReply(out, info.finalCode(425), "Can't open data connection: reply refused by the proxy: "+what)
 	case info.sep != 0:
 		out = strconv.AppendInt(out, int64(info.code), 10)
 		out = append(out, info.sep)
@@ -441,7 +455,7 @@ func (s *Session) rewriteReply(b []byte, k int, info lineInfo) error {
 	}
 	if err != nil {
 		s.refuse(ServerToClient, b, err)
-		out = appendReply(p.out[:0], vetoCode(err, 425, 400), vetoText(err, "Can't open data connection."))
+		out = appendReply(p.out[:0], info.finalCode(vetoCode(err, 425, 400)), vetoText(err, "Can't open data connection."))
 	}
 	s.mu.Lock()
 	p.out = out

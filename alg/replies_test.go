@@ -2,6 +2,7 @@ package alg_test
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,9 @@ const (
 // multi-line 230; ftplib took the address of a 227- first line, and an
 // unsolicited 227 after the reply to TYPE; tnftp skipped a Telnet command
 // before the code.
+// errNoData is a hook's veto.
+var errNoData = errors.New("no data connections now")
+
 func TestStrayAddresses(t *testing.T) {
 	nat := alg.Config{Hook: natHook}
 	tests := []convCase{
@@ -50,6 +54,18 @@ func TestStrayAddresses(t *testing.T) {
 			wantClient: loginClient + "227" + strayFirst + strayText + "227 Entering Passive Mode (192,0,2,1,4,1)\r\n",
 			wantEvents: []hostport.Form{hostport.FormPASV},
 			wantRefuse: []error{alg.ErrStrayAddress},
+		},
+		{
+			name: "a vetoed final line of a multi-line 227 keeps its code, so the reply ends",
+			cfg: alg.Config{Hook: func(alg.Event) (alg.Rewrite, error) {
+				return alg.Rewrite{}, errNoData
+			}},
+			steps: with(c("PASV\r\n"), s("227-Entering Passive Mode (198,51,100,7,4,1)\r\n"),
+				s("227 Entering Passive Mode (10,0,0,9,4,1)\r\n")),
+			wantServer: loginServer + "PASV\r\n",
+			wantClient: loginClient + "227" + strayFirst + "227 Can't open data connection.\r\n",
+			wantEvents: []hostport.Form{hostport.FormPASV},
+			wantRefuse: []error{alg.ErrStrayAddress, errNoData},
 		},
 		{
 			name: "unsolicited 227 after the reply to TYPE",
