@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ftpkit/hostport"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/reassembly"
@@ -47,7 +48,7 @@ type tracer struct {
 	// Counts for the summary and the progress.
 	packets, controls, negotiations, tlsConns int
 	gaps, noReply, cut                        int
-	byForm                                    map[string]int
+	byForm                                    map[hostport.Form]int
 	unsupportedLink                           map[layers.LinkType]int
 	problems                                  []*problem
 	problemIndex                              map[problemKey]*problem
@@ -62,7 +63,7 @@ func newTracer(out *bufio.Writer, json bool, lim traceLimits) *tracer {
 		conns:           make(map[connKey]*ctlConn),
 		watches:         make(map[netip.AddrPort][]*negotiation),
 		recent:          make(map[netip.AddrPort][]tcpEvent),
-		byForm:          make(map[string]int),
+		byForm:          make(map[hostport.Form]int),
 		unsupportedLink: make(map[layers.LinkType]int),
 		problemIndex:    make(map[problemKey]*problem),
 	}
@@ -110,8 +111,8 @@ const (
 // A pendingCmd is a command waiting for its reply.
 type pendingCmd struct {
 	verb string
-	form string       // the negotiation's form, if the command is one
-	neg  *negotiation // the negotiation, until it is printed
+	form hostport.Form // the negotiation's form, if the command is one
+	neg  *negotiation  // the negotiation, until it is printed
 }
 
 // streamFactory makes the reassembly's streams.
@@ -585,7 +586,7 @@ func (t *tracer) controlLine(c *ctlConn, role int, text []byte, ts time.Time, sp
 			return
 		}
 		pc := pendingCmd{verb: verb}
-		if form := negotiationForm(verb, string(text)); form != "" {
+		if form := negotiationForm(verb, string(text)); form != 0 {
 			pc.form = form
 			pc.neg = t.newNegotiation(c, form, string(text), ts)
 			pc.neg.cmdSpan = span
@@ -635,7 +636,7 @@ func (t *tracer) replyDone(c *ctlConn, first string, ts time.Time, span seqSpan)
 	// PASV, LPSV or EPSV waiting.
 	i := 0
 	for j, pc := range c.pending {
-		if isPassive(pc.form) && replyCode(pc.form) == first[:3] {
+		if isPassive(pc.form) && pc.form.String() == first[:3] {
 			i = j
 			break
 		}
@@ -836,19 +837,21 @@ var ftpVerbs = map[string]bool{
 }
 
 // negotiationForm returns the form of a command that negotiates a data
-// connection ("PASV", "EPSV", "LPSV", "PORT", "EPRT" or "LPRT"), or "" for
-// any other command, "EPSV ALL" included.
-func negotiationForm(verb, line string) string {
-	switch verb {
-	case "PASV", "LPSV", "PORT", "EPRT", "LPRT":
-		return verb
-	case "EPSV":
+// connection, PASV, EPSV, LPSV, PORT, EPRT or LPRT (the passive commands as
+// the forms of the replies that answer them), or 0 for any other command,
+// "EPSV ALL" included.
+func negotiationForm(verb, line string) hostport.Form {
+	if verb == "EPSV" {
 		if _, arg := splitCommand(line); strings.EqualFold(arg, "ALL") {
-			return ""
+			return 0
 		}
-		return verb
 	}
-	return ""
+	for f := hostport.FormPORT; f <= hostport.FormLPSV; f++ {
+		if f.Verb() == verb {
+			return f
+		}
+	}
+	return 0
 }
 
 // maxKeptFirstLine is the longest first line of a multi-line reply kept
@@ -864,8 +867,8 @@ func clipFirst(line string) string {
 }
 
 // isPassive reports whether form is a passive form: PASV, EPSV or LPSV.
-func isPassive(form string) bool {
-	return form == "PASV" || form == "EPSV" || form == "LPSV"
+func isPassive(form hostport.Form) bool {
+	return form == hostport.FormPASV || form == hostport.FormEPSV || form == hostport.FormLPSV
 }
 
 // evictStreams makes the reassembly stop tracking the quarter of its

@@ -33,7 +33,7 @@ const maxQuotedLineBytes = 200
 type negotiation struct {
 	time           time.Time // when the command was sent
 	client, server netip.AddrPort
-	form           string // "PASV", "EPSV", "LPSV", "PORT", "EPRT" or "LPRT"
+	form           hostport.Form // the command's form: a passive command as its reply's form
 	command, reply string
 	code           int
 
@@ -76,7 +76,7 @@ func sameHost(a, b netip.Addr) bool {
 // newNegotiation records a negotiation command sent on c at ts. A PORT,
 // EPRT or LPRT command names its endpoint at once, and the wait for its data
 // connection starts (some servers connect before they reply).
-func (t *tracer) newNegotiation(c *ctlConn, form, line string, ts time.Time) *negotiation {
+func (t *tracer) newNegotiation(c *ctlConn, form hostport.Form, line string, ts time.Time) *negotiation {
 	if c.last != nil {
 		t.abandon(c.last) // a new negotiation replaces the last one
 	}
@@ -110,13 +110,13 @@ func (t *tracer) newNegotiation(c *ctlConn, form, line string, ts time.Time) *ne
 	var ap netip.AddrPort
 	var err error
 	switch form {
-	case "PORT":
+	case hostport.FormPORT:
 		var hp hostport.HostPort
 		hp, err = hostport.ParsePORT(line)
 		ap = hp.AddrPort()
-	case "EPRT":
+	case hostport.FormEPRT:
 		ap, err = hostport.ParseEPRT(line)
-	case "LPRT":
+	case hostport.FormLPRT:
 		ap, err = hostport.ParseLPRT(line)
 	}
 	if err != nil {
@@ -174,12 +174,12 @@ func (t *tracer) negotiationReply(n *negotiation, code int, line string, ts time
 // replyFits reports whether a reply with code can answer a command of form:
 // an error, or the reply that carries the form's address (227 to PASV),
 // or a success for PORT, EPRT and LPRT.
-func replyFits(form string, code int) bool {
+func replyFits(form hostport.Form, code int) bool {
 	switch {
 	case code >= 400:
 		return true
-	case form == "PASV" || form == "EPSV" || form == "LPSV":
-		return strconv.Itoa(code) == replyCode(form)
+	case isPassive(form):
+		return strconv.Itoa(code) == form.String()
 	}
 	return code/100 == 2
 }
@@ -499,7 +499,7 @@ func (t *tracer) emit(n *negotiation) {
 			Time:    timeText(n.time),
 			Client:  n.client.String(),
 			Server:  n.server.String(),
-			Form:    n.form,
+			Form:    n.form.Verb(),
 			Command: n.command,
 			Reply:   n.reply,
 			Error:   n.err,
@@ -536,7 +536,7 @@ func (t *tracer) emit(n *negotiation) {
 		flags = "-"
 	}
 	_, t.writeErr = fmt.Fprintf(t.out, "%s  %s -> %s  %s  %s  %s\n",
-		timeText(n.time), n.client, n.server, n.form, ep, flags)
+		timeText(n.time), n.client, n.server, n.form.Verb(), ep, flags)
 	if t.lineFlush && t.writeErr == nil {
 		t.writeErr = t.out.Flush()
 	}
@@ -576,7 +576,7 @@ const (
 // problemKey groups the negotiations that share a problem.
 type problemKey struct {
 	kind   string
-	form   string
+	form   hostport.Form
 	side   netip.AddrPort // the server for passive forms and rejections; the client's host (port 0) otherwise
 	client netip.Addr     // the client's host, for a rejected PORT, EPRT or LPRT
 	named  netip.Addr
@@ -671,12 +671,12 @@ func (t *tracer) account(n *negotiation) {
 		case n.code/100 == 2:
 			p.accepted++
 		}
-		if routable(n.server.Addr()) {
+		if isPublic(n.server.Addr()) {
 			p.publicServers++
 		} else {
 			p.privateServers++
 		}
-		if routable(n.client.Addr()) {
+		if isPublic(n.client.Addr()) {
 			p.publicClients++
 		} else {
 			p.privateClients++
@@ -780,7 +780,7 @@ func (t *tracer) summary() {
 				EarlyNegotiations: t.evictedNegotiations, ForgottenTCP: t.evictedEvents, Diagnosis: t.limitsText()})
 		}
 		for _, p := range t.problems {
-			j := jsonProblem{Kind: "problem", Problem: p.key.kind, Form: p.key.form, Count: p.count,
+			j := jsonProblem{Kind: "problem", Problem: p.key.kind, Form: p.key.form.Verb(), Count: p.count,
 				Example: p.example, Diagnosis: p.diagnosis()}
 			if p.key.side.Port() != 0 {
 				j.Server = p.key.side.String()
@@ -802,9 +802,10 @@ func (t *tracer) summary() {
 		fmt.Fprintf(&b, "%s, %s", plural(t.controls, "FTP control connection"), plural(t.negotiations, "negotiation"))
 		if len(t.byForm) > 0 {
 			forms := make([]string, 0, len(t.byForm))
-			for _, f := range []string{"PASV", "EPSV", "LPSV", "PORT", "EPRT", "LPRT"} {
+			for _, f := range []hostport.Form{hostport.FormPASV, hostport.FormEPSV, hostport.FormLPSV,
+				hostport.FormPORT, hostport.FormEPRT, hostport.FormLPRT} {
 				if c := t.byForm[f]; c > 0 {
-					forms = append(forms, strconv.Itoa(c)+" "+f)
+					forms = append(forms, strconv.Itoa(c)+" "+f.Verb())
 				}
 			}
 			b.WriteString(" (" + strings.Join(forms, ", ") + ")")
@@ -891,17 +892,6 @@ func times(n int) string {
 	return strconv.Itoa(n) + " times"
 }
 
-// replyCode returns the reply code that carries the address of a passive form.
-func replyCode(form string) string {
-	switch form {
-	case "PASV":
-		return "227"
-	case "LPSV":
-		return "228"
-	}
-	return "229"
-}
-
 // label names the problem by the flags it stands for.
 func (p *problem) label() string {
 	if p.key.kind == probForeign {
@@ -954,16 +944,16 @@ func (p *problem) diagnosis() string {
 	} else {
 		fmt.Fprintf(&b, "client %s", k.side.Addr())
 	}
-	cmds := plural(p.count, k.form+" command")
-	replies := "1 reply to " + k.form
+	cmds := plural(p.count, k.form.Verb()+" command")
+	replies := "1 reply to " + k.form.Verb()
 	if p.count != 1 {
-		replies = strconv.Itoa(p.count) + " replies to " + k.form
+		replies = strconv.Itoa(p.count) + " replies to " + k.form.Verb()
 	}
 	switch k.kind {
 	case probNATMismatch:
 		fmt.Fprintf(&b, " advertised %s in %s, but its packets come from %s", k.named, replies, p.own)
 		switch {
-		case routable(k.named) && !routable(p.own) && p.behindServerNAT():
+		case isPublic(k.named) && !isPublic(p.own) && p.behindServerNAT():
 			// Captured inside the server's NAT, with a masquerade address
 			// that is right for the clients outside.
 			fmt.Fprintf(&b, ": the server advertises a public address, most likely its NAT's (a masquerade setting "+
@@ -976,25 +966,25 @@ func (p *problem) diagnosis() string {
 			fmt.Fprintf(&b, " If the NAT forwards only the control port, forward the passive port range too, or run "+
 				"natproxy on it; %s does not open the port a %s reply names when the reply already names the public "+
 				"address (it does for the server's inside address, without the masquerade setting, and for EPSV).",
-				helperName, replyCode(k.form))
-		case routable(k.named) && !routable(p.own):
+				helperName, k.form.String())
+		case isPublic(k.named) && !isPublic(p.own):
 			// Captured inside the server's NAT, with a masquerade address
 			// that may well be right for the clients outside.
 			fmt.Fprintf(&b, ": the server advertises a public address, most likely its NAT's (a masquerade setting "+
 				"such as vsftpd pasv_address), and this capture is inside the NAT. That is right for clients outside; "+
 				"clients inside that trust %s replies must dial the public address, which fails unless the NAT "+
-				"forwards it back in (hairpin). EPSV avoids the question.", replyCode(k.form))
-		case !routable(k.named) && routable(p.own):
+				"forwards it back in (hairpin). EPSV avoids the question.", k.form.String())
+		case !isPublic(k.named) && isPublic(p.own):
 			fmt.Fprintf(&b, ": the server advertises its private inside address, so it is most likely behind a NAT "+
 				"that forwards its control port but does not rewrite the %s reply. Set its public address (%s), or "+
 				"enable %s, which rewrites the reply, or run natproxy on the router. Clients that trust %s replies "+
 				"fail; clients that dial the control connection's address instead (curl, lftp, Python ftplib by "+
-				"default) work, and so does EPSV.", replyCode(k.form), masquerade, helperName, replyCode(k.form))
+				"default) work, and so does EPSV.", k.form.String(), masquerade, helperName, k.form.String())
 		default:
 			fmt.Fprintf(&b, ": the server advertises an address it does not own. Its NAT or masquerade setting "+
 				"(%s) does not match the address clients reach it at. Clients that trust %s replies will fail; "+
 				"clients that dial the control connection's address instead (curl, lftp, Python ftplib by default) "+
-				"work, and so does EPSV.", masquerade, replyCode(k.form))
+				"work, and so does EPSV.", masquerade, k.form.String())
 		}
 		b.WriteString(p.outcome("the advertised address", "the server's real address", "client"))
 	case probForeign:
@@ -1003,11 +993,11 @@ func (p *problem) diagnosis() string {
 		case k.named.IsUnspecified():
 			b.WriteString("The unspecified address is no host (lftp sends it in EPRT over IPv6): " +
 				"vsftpd dials its own host for it, other servers reject it. ")
-		case routable(k.named) && !routable(p.own):
+		case isPublic(k.named) && !isPublic(p.own):
 			b.WriteString("The client most likely advertises its NAT's public address (set in the client, " +
 				"or written in by the NAT), and this capture is inside the NAT; the server connects to the NAT, " +
 				"which must forward the port. ")
-		case !routable(k.named):
+		case !isPublic(k.named):
 			b.WriteString("The client is most likely behind a NAT that does not rewrite the command and advertises " +
 				"its inside address, so the server cannot reach it; or this is an FTP bounce attempt (RFC 2577). " +
 				"Behind a NAT, " + activeFix + " ")
@@ -1122,11 +1112,11 @@ func (p *problem) noConnection(b *strings.Builder, cmds, replies string) {
 		if passive {
 			b.WriteString("whether the client dialed, to which address, and whether the NAT forwarded its SYNs. " +
 				outsideCapture)
-			if k.form == "PASV" || k.form == "LPSV" {
+			if k.form == hostport.FormPASV || k.form == hostport.FormLPSV {
 				fmt.Fprintf(b, " The %s reply names the server's inside address, which clients outside cannot reach "+
 					"unless the NAT rewrites it: set the server's public address (%s), or enable %s, or run natproxy "+
 					"on the router; clients that dial the control connection's address instead, and EPSV, avoid it.",
-					replyCode(k.form), masquerade, helperName)
+					k.form.String(), masquerade, helperName)
 			} else {
 				fmt.Fprintf(b, " The NAT must forward the passive port range to the server; %s "+
 					"does it for each data connection.", helperOrProxy)
@@ -1171,8 +1161,8 @@ func sentence(s string) string {
 func (p *problem) rejection() string {
 	k := p.key
 	code := p.code()
-	active := k.form == "PORT" || k.form == "EPRT" || k.form == "LPRT"
-	extended := k.form == "EPSV" || k.form == "EPRT" || k.form == "LPSV" || k.form == "LPRT"
+	active := !isPassive(k.form)
+	extended := k.form != hostport.FormPASV && k.form != hostport.FormPORT
 	switch {
 	case code == 522:
 		return "the server does not support that network protocol (RFC 2428); the reply names the ones it does."
@@ -1180,7 +1170,7 @@ func (p *problem) rejection() string {
 		return "the server does not support that address family (RFC 1639)."
 	case extended && (code == 502 || code == 500 && (!active || unknownCommand(k.detail))):
 		return "the server does not implement the command; clients fall back to PASV or PORT."
-	case code == 425 && k.form == "PASV":
+	case code == 425 && k.form == hostport.FormPASV:
 		return "the server cannot open a passive data port for this command; on IPv6, some servers (Pure-FTPd) " +
 			"reject PASV and want EPSV."
 	case code == 550:
@@ -1193,7 +1183,7 @@ func (p *problem) rejection() string {
 		s += " (or, on a server that does not know the command, the command)"
 	}
 	switch {
-	case routable(k.client):
+	case isPublic(k.client):
 		return s + "; use passive mode (EPSV or PASV)."
 	case p.behindClientNAT():
 		return s + ". The client names its own address, a private one, to a server at a public address: it is " +
@@ -1275,17 +1265,6 @@ func (p *problem) outcome(named, real, dialer string) string {
 		s += fmt.Sprintf(" Connections to %s were refused (RST) %s: nothing listens there.", p.resetAt, times(p.resets))
 	}
 	return s
-}
-
-// routable reports whether a is an address that can be reached across the
-// Internet, as opposed to one that a NAT hides (private, loopback,
-// link-local, shared, unspecified).
-func routable(a netip.Addr) bool {
-	a = a.Unmap()
-	if a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() {
-		return false
-	}
-	return !netip.MustParsePrefix("100.64.0.0/10").Contains(a)
 }
 
 // wrap word-wraps text to 78 columns, the first line after first and the

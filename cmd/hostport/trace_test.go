@@ -1555,3 +1555,37 @@ func TestTraceNATLabJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &n))
 	assert.Equal(t, []jsonDial{{To: "10.99.2.2:30005", From: "198.18.0.2:59028", Result: "no-answer", SYNs: 3}}, n.Dials)
 }
+
+// trace and probe tell a public address from one a NAT hides by one rule,
+// the library's: FixUnroutable's idea of routable. Multicast, 0/8 and 240/4
+// are not public, which an earlier rule of trace's own got wrong.
+func TestIsPublic(t *testing.T) {
+	for _, tc := range []struct {
+		addr string
+		want bool
+	}{
+		{"203.0.113.7", true},
+		{"198.18.0.1", true},
+		{"2001:db8::1", true},
+		{"::ffff:203.0.113.7", true},
+		{"10.1.2.3", false},
+		{"172.16.0.1", false},
+		{"192.168.1.1", false},
+		{"100.64.0.1", false},
+		{"127.0.0.1", false},
+		{"169.254.1.1", false},
+		{"0.0.0.0", false},
+		{"0.1.2.3", false},
+		{"224.0.0.1", false},
+		{"240.0.0.1", false},
+		{"255.255.255.255", false},
+		{"::", false},
+		{"::1", false},
+		{"fe80::1", false},
+		{"fd00::1", false},
+		{"ff02::1", false},
+		{"::ffff:10.1.2.3", false},
+	} {
+		assert.Equal(t, tc.want, isPublic(netip.MustParseAddr(tc.addr)), tc.addr)
+	}
+}
