@@ -55,7 +55,8 @@ tried over IPv6. Each mode ends "ok" or "FAIL" with flags:
 	                    likely because a NAT in front of the probe does not
 	                    rewrite it
 	privileged-port     the reply names a port below 1024
-	not-supported       the server answered 500, 502 or 504 to the command
+	not-supported       the server answered 502 or 504 to the command, or a 500
+	                    that says it does not know the command
 	rejected            the server answered another 4xx or 5xx reply
 	invalid             the reply does not parse
 	data-timeout        no answer to the data connection: filtered
@@ -724,7 +725,7 @@ func (m *probeMode) setupReply(r ftpReply, err error, want int, behindNAT bool) 
 	case behindNAT && (r.code == 500 || r.code == 501):
 		m.flag(probeForeign)
 		m.flag(probeRejected)
-	case r.code == 500 || r.code == 502 || r.code == 504:
+	case r.code == 502 || r.code == 504 || r.code == 500 && unknownCommand(m.Reply):
 		m.flag(probeNotSupported)
 	default:
 		m.flag(probeRejected)

@@ -133,7 +133,11 @@ func (rep *probeReport) text() string {
 		if len(m.Flags) > 0 {
 			flags = strings.Join(m.Flags, ",")
 		}
-		fmt.Fprintf(&b, "%-18s %-4s %s  %s", rep.modeName(i), res, flags, m.Detail)
+		detail := m.Detail
+		if m.Fix != "" {
+			detail = strings.TrimSuffix(detail, ".")
+		}
+		fmt.Fprintf(&b, "%-18s %-4s %s  %s", rep.modeName(i), res, flags, detail)
 		if m.Dialed != "" && !strings.Contains(m.Detail, m.Dialed) {
 			fmt.Fprintf(&b, " (data address %s)", m.Dialed)
 		}
@@ -168,6 +172,13 @@ func serverSetting(addr string) string {
 	return fmt.Sprintf("pasv_address=%s (vsftpd), MasqueradeAddress %s (ProFTPD), ForcePassiveIP %s or -P %s (Pure-FTPd), masquerade_address=%q (pyftpdlib)", addr, addr, addr, addr, addr)
 }
 
+// controlIs6 reports whether the control connection's address, as the
+// report gives it, is an IPv6 one.
+func controlIs6(control string) bool {
+	ap, err := netip.ParseAddrPort(control)
+	return err == nil && !ap.Addr().Unmap().Is4()
+}
+
 // passiveRange names the settings of the passive port range.
 const passiveRangeSettings = "pasv_min_port/pasv_max_port (vsftpd), PassivePorts (ProFTPD), PassivePortRange or -p (Pure-FTPd)"
 
@@ -192,11 +203,13 @@ func (p *prober) fix(m *probeMode, rep *probeReport) string {
 		return "run the probe again with a larger -timeout"
 	case m.has(probeInvalid):
 		return "the server's reply does not parse: update or reconfigure the server, or run natproxy in front of it to write standard replies"
+	case m.has(probeNATMismatch) && !m.target.Addr().Unmap().Is4() || m.has(probeNATMismatch) && controlIs6(rep.Control):
+		return "a 227 or 228 reply cannot name the server's IPv6 address: over IPv6 use EPSV (the default of curl, lftp and ftplib), or run natproxy on the router"
 	case m.has(probeNATMismatch):
 		named := m.target.Addr().String()
 		fix := fmt.Sprintf("the server announces %s but the probe reached it at %s: make it announce the address clients reach: %s", named, control, serverSetting(control))
 		if m.has(probeUnroutable) {
-			fix = fmt.Sprintf("the server announces its inside address %s: make it announce its public address %s: %s; or enable the router's FTP helper (plain FTP only)", named, control, serverSetting(control))
+			fix = fmt.Sprintf("the server announces its inside address %s: make it announce its public address %s: %s, with the passive port range forwarded to it (%s); or enable the router's FTP helper (plain FTP only)", named, control, serverSetting(control), passiveRangeSettings)
 		}
 		return fix + "; or run natproxy on the router. Clients that dial the control address (curl, ftplib) are not affected"
 	case m.has(probeForeign):
@@ -209,13 +222,15 @@ func (p *prober) fix(m *probeMode, rep *probeReport) string {
 			return "enable EPSV on the server or on the firewall in front of it; until then curl falls back to PASV at the control address"
 		}
 		return "enable passive mode on the server (vsftpd pasv_enable=YES)"
+	case m.has(probeRejected) && active:
+		return "the server refused the address the probe sent, most likely because a NAT in front of the probe changes its address without rewriting " + m.Mode + ": enable that router's FTP helper, or run natproxy on it, or use passive mode (EPSV or PASV, the default of curl, lftp and ftplib)"
 	case m.has(probeRejected):
 		return "the server refused the command or the path: check the URL's path and the account's rights"
 	case active && (m.has(probeDataTimeout) || m.has(probeDataRefused)):
 		if strings.Contains(m.Detail, "behind a NAT") {
 			return "the server cannot reach the probe's private address: enable the FTP helper of the NAT in front of the probe, or use passive mode"
 		}
-		return "allow incoming connections to the probe's address through its firewall, and outgoing ones from the server, or use passive mode"
+		return "a firewall stops the server's data connection to the probe: if it is the probe's own, allow incoming connections to the probe's address; if it is a router or firewall in front of the server that blocks the server's outgoing data connections, enable that router's FTP helper (it opens them for PORT and EPRT) or run natproxy on it; or use passive mode"
 	case m.has(probeDataTimeout) || m.has(probeDataRefused):
 		how := "forward the server's passive port range to it on the router and allow it in the firewall"
 		if port != "" {

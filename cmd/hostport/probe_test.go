@@ -531,3 +531,58 @@ func TestProbeLingeringClose(t *testing.T) {
 	assert.Equal(t, exitOK, o.code)
 	assert.Equal(t, []string{"EPSV:ok", "PASV:ok", "PASV-control:ok", "EPRT:ok", "PORT:ok", "LPSV:ok", "LPRT:ok"}, o.results())
 }
+
+// The fix of each failing mode names what makes that mode work behind a NAT
+// on either side, as the NAT lab shows: the router's FTP helper or natproxy
+// for active mode that the server's router blocks or that the server
+// rejects; never an IPv6 address for settings that go into a 227 reply; and
+// the passive range to forward with the public address.
+func TestProbeFixLines(t *testing.T) {
+	v4 := &probeReport{Control: "198.18.0.1:21"}
+	v6 := &probeReport{Control: "[fd00:99:2::2]:21"}
+	p := &prober{}
+	for _, tc := range []struct {
+		name    string
+		rep     *probeReport
+		mode    probeMode
+		want    []string
+		notWant []string
+	}{
+		{"active mode blocked in front of the server", v4,
+			probeMode{Mode: "EPRT", Flags: []string{probeDataRefused}, Detail: "LIST: the server could not connect to 198.18.0.2:37353: 425 Failed to establish connection."},
+			[]string{"FTP helper", "natproxy", "passive mode"}, nil},
+		{"active mode rejected by the server", v6,
+			probeMode{Mode: "EPRT", Flags: []string{probeRejected}, Reply: "500 Illegal EPRT command."},
+			[]string{"FTP helper", "natproxy", "passive mode"}, []string{"path"}},
+		{"227 over IPv6", v6,
+			probeMode{Mode: "PASV", Flags: []string{probeNATMismatch}, target: netip.MustParseAddrPort("10.99.2.2:30002")},
+			[]string{"EPSV", "natproxy"}, []string{"pasv_address=fd00"}},
+		{"227 naming the inside address", v4,
+			probeMode{Mode: "PASV", Flags: []string{probeNATMismatch, probeUnroutable}, target: netip.MustParseAddrPort("10.99.2.2:30002")},
+			[]string{"pasv_address=198.18.0.1", "passive port range forwarded", "FTP helper", "natproxy"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fix := p.fix(&tc.mode, tc.rep)
+			for _, w := range tc.want {
+				assert.Contains(t, fix, w)
+			}
+			for _, w := range tc.notWant {
+				assert.NotContains(t, fix, w)
+			}
+		})
+	}
+
+	rep := &probeReport{Control: "198.18.0.1:21", Modes: []probeMode{{Mode: "EPRT", Family: "IPv4",
+		Flags: []string{probeDataRefused}, Detail: "425 Failed to establish connection.", Fix: "use passive mode"}}}
+	assert.NotContains(t, rep.text(), "..", "a detail's final period and the fix's are not doubled")
+}
+
+// A 500 that says the command is unknown means the server lacks it; a 500
+// that refuses the argument, as vsftpd's "500 Illegal EPRT command." to an
+// address not the client's, is a rejection.
+func TestProbeUnknownCommand(t *testing.T) {
+	assert.True(t, unknownCommand("500 Unknown command."))
+	assert.True(t, unknownCommand("500 'EPRT': command not understood."))
+	assert.False(t, unknownCommand("500 Illegal EPRT command."))
+	assert.False(t, unknownCommand("500 Illegal PORT command."))
+}

@@ -114,22 +114,12 @@ var fixes = []fix{
 
 // knownDisagreement returns why the probe's verdict on mode in setup s
 // differs from curl's, or why its fix line names no fix that works in the
-// lab, or "" if it must not. Each is a limit of the probe, written down
-// rather than hidden; a known disagreement that no longer shows is an
-// error, so that this list stays true.
-func knownDisagreement(s setup, mode string) string {
-	active := mode == "EPRT" || mode == "PORT"
-	off := !s.helper && !s.proxy
-	switch {
-	case active && off && s.topo.serverInside:
-		return "the server's data connection is dropped by the router in front of the server; the probe, whose own address is public, tells its own firewall to allow it or passive mode to be used, " +
-			"and names neither the router's FTP helper nor natproxy, the fixes that work here"
-	case active && off && s.topo.v6:
-		return "the server refuses the EPRT (500 Illegal EPRT command) since it names the client's inside address; the probe reads a 500 as foreign-address only when its own address is private and the server's public, " +
-			"and both of the lab's IPv6 prefixes are ULA (fd00::/8): it reports not-supported and says that active mode is off, instead of naming the NAT's FTP helper"
-	}
-	return ""
-}
+// lab, or "" if it must not. Each would be a limit of the probe, written
+// down here with its reason rather than hidden; a known disagreement that
+// no longer shows is an error, so that this list stays true. There are none:
+// the probe agrees with curl in every cell, and every failing mode's fix
+// names a fix that the lab shows working.
+func knownDisagreement(setup, string) string { return "" }
 
 // probeReport is the part of the JSON report of "hostport probe" that the
 // lab reads.
