@@ -111,16 +111,17 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stderr, nil)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, nil)
 	stop()
 	os.Exit(code)
 }
 
 // run runs natproxy with the command-line arguments args until ctx is done,
-// logging on stderr, and returns the exit code: 0 after ctx is done, 1 if
-// the proxy cannot listen, 2 for a usage error. If ready is not nil, run
-// calls it with the listener's address once clients can connect.
-func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Addr)) int {
+// logging on stderr, and returns the exit code: 0 after ctx is done or after
+// printing the usage on stdout for -h, 1 if the proxy cannot listen, 2 for a
+// usage error. If ready is not nil, run calls it with the listener's address
+// once clients can connect.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(net.Addr)) int {
 	fs := flag.NewFlagSet("natproxy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	listen := fs.String("listen", "", "`ADDR:PORT` where clients connect")
@@ -136,7 +137,17 @@ func run(ctx context.Context, args []string, stderr io.Writer, ready func(net.Ad
 		fmt.Fprintf(fs.Output(), "usage: natproxy -listen ADDR:PORT -upstream HOST:PORT [flags]\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	fs.SetOutput(io.Discard) // the usage is printed below: on stdout for -h, on stderr for errors
+	err := fs.Parse(args)
+	fs.SetOutput(stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "natproxy: %v\n", err)
+		fs.Usage()
 		return 2
 	}
 	usage := func(format string, a ...any) int {
@@ -678,6 +689,10 @@ func (s *session) relayData(ln *net.TCPListener, peer netip.Addr, target netip.A
 	if errors.Is(err, errIdle) {
 		end = "closed after " + s.p.idleTimeout().String() + " without data"
 	}
-	s.p.Log.Printf("[%s] %s data connection %s -> %s %s: %d bytes to the client, %d bytes to the server",
-		s.id, mode, in.RemoteAddr(), target, end, toClient, toServer)
+	from, to := "client", "server" // passive: the client connects to the proxy
+	if mode == "active" {
+		from, to = "server", "client"
+	}
+	s.p.Log.Printf("[%s] %s data connection from the %s %s, relayed to the %s %s, %s: %d bytes to the client, %d bytes to the server",
+		s.id, mode, from, in.RemoteAddr(), to, target, end, toClient, toServer)
 }

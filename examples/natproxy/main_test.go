@@ -549,10 +549,10 @@ func TestModes(t *testing.T) {
 		`data setup 229 127\.0\.0\.1:\d+ -> 229 127\.0\.0\.1:\d+: allowed`,
 		`data setup PORT 127\.0\.0\.1:\d+ -> PORT 127\.0\.0\.1:\d+: allowed`,
 		`data setup EPRT 127\.0\.0\.1:\d+ -> PORT 127\.0\.0\.1:\d+: allowed`,
-		`passive data connection 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ closed: 307200 bytes to the client, 0 bytes to the server`,
-		`passive data connection 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ closed: 0 bytes to the client, 102400 bytes to the server`,
-		`active data connection 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ closed: 307200 bytes to the client, 0 bytes to the server`,
-		`active data connection 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+ closed: 0 bytes to the client, 102400 bytes to the server`,
+		`passive data connection from the client 127\.0\.0\.1:\d+, relayed to the server 127\.0\.0\.1:\d+, closed: 307200 bytes to the client, 0 bytes to the server`,
+		`passive data connection from the client 127\.0\.0\.1:\d+, relayed to the server 127\.0\.0\.1:\d+, closed: 0 bytes to the client, 102400 bytes to the server`,
+		`active data connection from the server 127\.0\.0\.1:\d+, relayed to the client 127\.0\.0\.1:\d+, closed: 307200 bytes to the client, 0 bytes to the server`,
+		`active data connection from the server 127\.0\.0\.1:\d+, relayed to the client 127\.0\.0\.1:\d+, closed: 0 bytes to the client, 102400 bytes to the server`,
 	} {
 		assert.Regexp(t, regexp.MustCompile(re), log)
 	}
@@ -692,6 +692,15 @@ func TestUpstreamDown(t *testing.T) {
 	assert.Contains(t, logs.String(), "upstream "+f.addr.String())
 }
 
+// -h prints the usage on standard output and exits 0, so that
+// "natproxy -h | less" shows it.
+func TestRunHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	assert.Equal(t, 0, run(context.Background(), []string{"-h"}, &stdout, &stderr, nil))
+	assert.Contains(t, stdout.String(), "usage: natproxy -listen ADDR:PORT -upstream HOST:PORT [flags]")
+	assert.Empty(t, stderr.String())
+}
+
 func TestRun(t *testing.T) {
 	t.Run("usage", func(t *testing.T) {
 		for _, args := range [][]string{
@@ -706,13 +715,13 @@ func TestRun(t *testing.T) {
 			{"-nope"},
 		} {
 			var stderr bytes.Buffer
-			assert.Equal(t, 2, run(context.Background(), args, &stderr, nil), "%q", args)
+			assert.Equal(t, 2, run(context.Background(), args, io.Discard, &stderr, nil), "%q", args)
 			assert.Contains(t, stderr.String(), "usage: natproxy", "%q", args)
 		}
 	})
 	t.Run("cannot listen", func(t *testing.T) {
 		var stderr bytes.Buffer
-		assert.Equal(t, 1, run(context.Background(), []string{"-listen", "127.0.0.1:bad", "-upstream", "127.0.0.1:21"}, &stderr, nil))
+		assert.Equal(t, 1, run(context.Background(), []string{"-listen", "127.0.0.1:bad", "-upstream", "127.0.0.1:21"}, io.Discard, &stderr, nil))
 		assert.Contains(t, stderr.String(), "natproxy:")
 	})
 	t.Run("serves until the context ends", func(t *testing.T) {
@@ -723,7 +732,7 @@ func TestRun(t *testing.T) {
 		code := make(chan int, 1)
 		ready := make(chan net.Addr, 1)
 		go func() {
-			code <- run(ctx, []string{"-listen", "127.0.0.1:0", "-upstream", f.addr.String(), "-ports", "20000-60000"}, stderr,
+			code <- run(ctx, []string{"-listen", "127.0.0.1:0", "-upstream", f.addr.String(), "-ports", "20000-60000"}, io.Discard, stderr,
 				func(a net.Addr) { ready <- a })
 		}()
 		var addr string
