@@ -154,7 +154,8 @@ type probeMode struct {
 	Detail string   `json:"detail"`
 	Fix    string   `json:"fix,omitempty"`
 
-	target netip.AddrPort // the address the reply named (227, 228), for the verdict
+	target  netip.AddrPort // the address the reply named (227, 228), for the verdict
+	refused bool           // the server refused the mode's own command (PORT, EPSV, ...)
 }
 
 func (m *probeMode) flag(f string) {
@@ -721,6 +722,7 @@ func (m *probeMode) setupReply(r ftpReply, err error, want int, behindNAT bool) 
 	if r.code == want {
 		return true
 	}
+	m.refused = true
 	switch {
 	case behindNAT && (r.code == 500 || r.code == 501):
 		m.flag(probeForeign)

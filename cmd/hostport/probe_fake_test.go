@@ -14,9 +14,10 @@ import (
 	"github.com/ftpkit/hostport"
 )
 
-// fakeFTP is an FTP server for the probe's tests, on 127.0.0.1, whose
-// answers a test can replace one command at a time, to play a broken or a
-// malicious server. By default it serves a one-line listing in every mode.
+// fakeFTP is an FTP server for the probe's tests, on 127.0.0.1 (or ::1),
+// whose answers a test can replace one command at a time, to play a broken
+// or a malicious server. By default it serves a one-line listing in every
+// mode.
 type fakeFTP struct {
 	t     *testing.T
 	ln    net.Listener
@@ -47,7 +48,25 @@ type fakeSession struct {
 
 func newFakeFTP(t *testing.T) *fakeFTP {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return newFakeFTPAt(t, "127.0.0.1")
+}
+
+// newFakeFTP6 returns a fake server on ::1, or skips the test if there is
+// no IPv6 loopback.
+func newFakeFTP6(t *testing.T) *fakeFTP {
+	t.Helper()
+	if ln, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	} else {
+		ln.Close()
+	}
+	return newFakeFTPAt(t, "::1")
+}
+
+// newFakeFTPAt returns a fake server listening on ip.
+func newFakeFTPAt(t *testing.T, ip string) *fakeFTP {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +194,11 @@ func (s *fakeSession) standard(verb, arg string) bool {
 		ap := addrPortOf(ln.Addr())
 		switch verb {
 		case "PASV":
-			hp, _ := hostport.FromAddrPort(ap)
+			hp, err := hostport.FromAddrPort(ap)
+			if err != nil {
+				// Over IPv6, as vsftpd: no address, the port.
+				hp = hostport.From4([4]byte{}, ap.Port())
+			}
 			return s.send(hostport.FormatPASV(hp))
 		case "EPSV":
 			return s.send(hostport.FormatEPSV(ap.Port()))
@@ -222,12 +245,13 @@ func (s *fakeSession) standard(verb, arg string) bool {
 	return s.send("502 not implemented")
 }
 
-// listen opens the passive listener, replacing the last one.
+// listen opens the passive listener, on the server's address of the
+// control connection, replacing the last one.
 func (s *fakeSession) listen() net.Listener {
 	if s.pasv != nil {
 		s.pasv.Close()
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", net.JoinHostPort(addrPortOf(s.conn.LocalAddr()).Addr().String(), "0"))
 	if err != nil {
 		return nil
 	}

@@ -172,13 +172,6 @@ func serverSetting(addr string) string {
 	return fmt.Sprintf("pasv_address=%s (vsftpd), MasqueradeAddress %s (ProFTPD), ForcePassiveIP %s or -P %s (Pure-FTPd), masquerade_address=%q (pyftpdlib)", addr, addr, addr, addr, addr)
 }
 
-// controlIs6 reports whether the control connection's address, as the
-// report gives it, is an IPv6 one.
-func controlIs6(control string) bool {
-	ap, err := netip.ParseAddrPort(control)
-	return err == nil && !ap.Addr().Unmap().Is4()
-}
-
 // passiveRange names the settings of the passive port range.
 const passiveRangeSettings = "pasv_min_port/pasv_max_port (vsftpd), PassivePorts (ProFTPD), PassivePortRange or -p (Pure-FTPd)"
 
@@ -194,7 +187,16 @@ func (p *prober) fix(m *probeMode, rep *probeReport) string {
 		port = fmt.Sprint(ap.Port())
 	}
 	active := m.Mode == "PORT" || m.Mode == "EPRT" || m.Mode == "LPRT"
+	// A 227 carries only an IPv4 address: over IPv6, no server setting
+	// makes PASV name the server, and none may be given an IPv6 address.
+	v6 := m.Family == "IPv6"
+	// The passive range is not forwarded when the server's own port fails
+	// at the address the probe reached it at.
+	ctl := rep.mode("PASV-control")
+	rangeClosed := ctl != nil && (ctl.has(probeDataTimeout) || ctl.has(probeDataRefused))
 	switch {
+	case m.OK && m.has(probeTLSHidesPASV) && v6:
+		return "if this works only because a router's FTP helper rewrites the reply, TLS clients get another address: use EPSV, the default of curl, lftp and ftplib over IPv6"
 	case m.OK && m.has(probeTLSHidesPASV):
 		return "if this works only because a router's FTP helper rewrites the reply, TLS clients get the inside address: make the server announce its public address itself: " + serverSetting(control)
 	case m.OK:
@@ -203,13 +205,19 @@ func (p *prober) fix(m *probeMode, rep *probeReport) string {
 		return "run the probe again with a larger -timeout"
 	case m.has(probeInvalid):
 		return "the server's reply does not parse: update or reconfigure the server, or run natproxy in front of it to write standard replies"
-	case m.has(probeNATMismatch) && !m.target.Addr().Unmap().Is4() || m.has(probeNATMismatch) && controlIs6(rep.Control):
-		return "a 227 or 228 reply cannot name the server's IPv6 address: over IPv6 use EPSV (the default of curl, lftp and ftplib), or run natproxy on the router"
+	case m.has(probeNATMismatch) && v6:
+		return fmt.Sprintf("the reply names %s, not the server: a 227 reply carries only an IPv4 address, so no server setting makes %s name the server over IPv6: use EPSV, the default of curl, lftp and ftplib over IPv6; or run natproxy on the router", m.target.Addr(), m.Mode)
 	case m.has(probeNATMismatch):
 		named := m.target.Addr().String()
 		fix := fmt.Sprintf("the server announces %s but the probe reached it at %s: make it announce the address clients reach: %s", named, control, serverSetting(control))
 		if m.has(probeUnroutable) {
-			fix = fmt.Sprintf("the server announces its inside address %s: make it announce its public address %s: %s, with the passive port range forwarded to it (%s); or enable the router's FTP helper (plain FTP only)", named, control, serverSetting(control), passiveRangeSettings)
+			fix = fmt.Sprintf("the server announces its inside address %s: make it announce its public address %s: %s", named, control, serverSetting(control))
+			if rangeClosed {
+				fix += fmt.Sprintf(", and forward the server's passive port range to it on the router, which does not now (PASV at the control address fails too): %s", passiveRangeSettings)
+			} else {
+				fix += fmt.Sprintf(", with the passive port range forwarded to it (%s)", passiveRangeSettings)
+			}
+			fix += "; or enable the router's FTP helper (plain FTP only)"
 		}
 		return fix + "; or run natproxy on the router. Clients that dial the control address (curl, ftplib) are not affected"
 	case m.has(probeForeign):
@@ -222,7 +230,7 @@ func (p *prober) fix(m *probeMode, rep *probeReport) string {
 			return "enable EPSV on the server or on the firewall in front of it; until then curl falls back to PASV at the control address"
 		}
 		return "enable passive mode on the server (vsftpd pasv_enable=YES)"
-	case m.has(probeRejected) && active:
+	case m.has(probeRejected) && active && m.refused:
 		return "the server refused the address the probe sent, most likely because a NAT in front of the probe changes its address without rewriting " + m.Mode + ": enable that router's FTP helper, or run natproxy on it, or use passive mode (EPSV or PASV, the default of curl, lftp and ftplib)"
 	case m.has(probeRejected):
 		return "the server refused the command or the path: check the URL's path and the account's rights"

@@ -532,57 +532,149 @@ func TestProbeLingeringClose(t *testing.T) {
 	assert.Equal(t, []string{"EPSV:ok", "PASV:ok", "PASV-control:ok", "EPRT:ok", "PORT:ok", "LPSV:ok", "LPRT:ok"}, o.results())
 }
 
-// The fix of each failing mode names what makes that mode work behind a NAT
-// on either side, as the NAT lab shows: the router's FTP helper or natproxy
-// for active mode that the server's router blocks or that the server
-// rejects; never an IPv6 address for settings that go into a 227 reply; and
-// the passive range to forward with the public address.
-func TestProbeFixLines(t *testing.T) {
-	v4 := &probeReport{Control: "198.18.0.1:21"}
-	v6 := &probeReport{Control: "[fd00:99:2::2]:21"}
-	p := &prober{}
-	for _, tc := range []struct {
-		name    string
-		rep     *probeReport
-		mode    probeMode
-		want    []string
-		notWant []string
-	}{
-		{"active mode blocked in front of the server", v4,
-			probeMode{Mode: "EPRT", Flags: []string{probeDataRefused}, Detail: "LIST: the server could not connect to 198.18.0.2:37353: 425 Failed to establish connection."},
-			[]string{"FTP helper", "natproxy", "passive mode"}, nil},
-		{"active mode rejected by the server", v6,
-			probeMode{Mode: "EPRT", Flags: []string{probeRejected}, Reply: "500 Illegal EPRT command."},
-			[]string{"FTP helper", "natproxy", "passive mode"}, []string{"path"}},
-		{"227 over IPv6", v6,
-			probeMode{Mode: "PASV", Flags: []string{probeNATMismatch}, target: netip.MustParseAddrPort("10.99.2.2:30002")},
-			[]string{"EPSV", "natproxy"}, []string{"pasv_address=fd00"}},
-		{"227 naming the inside address", v4,
-			probeMode{Mode: "PASV", Flags: []string{probeNATMismatch, probeUnroutable}, target: netip.MustParseAddrPort("10.99.2.2:30002")},
-			[]string{"pasv_address=198.18.0.1", "passive port range forwarded", "FTP helper", "natproxy"}, nil},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			fix := p.fix(&tc.mode, tc.rep)
-			for _, w := range tc.want {
-				assert.Contains(t, fix, w)
-			}
-			for _, w := range tc.notWant {
-				assert.NotContains(t, fix, w)
-			}
-		})
+// TestProbeActiveBlocked: the server cannot connect back in active mode
+// (vsftpd's 425), and the probe's own address is not private, so the
+// firewall that stops it is the probe's or the one in front of the server,
+// as in the NAT lab's T2: the fix names both, the FTP helper or natproxy on
+// the server's router, and passive mode. The text has one period, not two,
+// between the server's reply and the fix.
+func TestProbeActiveBlocked(t *testing.T) {
+	f := newFakeFTP(t)
+	f.handle = func(s *fakeSession, verb, arg string) bool {
+		if (verb == "LIST" || verb == "RETR") && s.active.IsValid() {
+			s.active = netip.AddrPort{}
+			return s.send("425 Failed to establish connection.")
+		}
+		return false
+	}
+	o := runProbeTest(t, "-json", "-timeout", "2s", f.url())
+	assert.Equal(t, exitOK, o.code, "passive mode works")
+	assert.Equal(t, []string{"EPSV:ok", "PASV:ok", "PASV-control:ok", "EPRT:FAIL[data-refused]", "PORT:FAIL[data-refused]", "LPSV:ok", "LPRT:FAIL[data-refused]"}, o.results())
+	for _, mode := range []string{"EPRT", "PORT", "LPRT"} {
+		m := o.mode(t, "IPv4", mode)
+		assert.Contains(t, m.Detail, "the server could not connect to 127.0.0.1:", mode)
+		for _, want := range []string{"probe's address", "router or firewall in front of the server", "FTP helper", "natproxy", "passive mode"} {
+			assert.Contains(t, m.Fix, want, mode)
+		}
 	}
 
-	rep := &probeReport{Control: "198.18.0.1:21", Modes: []probeMode{{Mode: "EPRT", Family: "IPv4",
-		Flags: []string{probeDataRefused}, Detail: "425 Failed to establish connection.", Fix: "use passive mode"}}}
-	assert.NotContains(t, rep.text(), "..", "a detail's final period and the fix's are not doubled")
+	o = runProbeTest(t, "-timeout", "2s", f.url())
+	assert.Contains(t, o.stdout, "425 Failed to establish connection. Fix: ")
+	assert.NotContains(t, o.stdout, "..", "a reply's final period and the fix's are one")
 }
 
-// A 500 that says the command is unknown means the server lacks it; a 500
-// that refuses the argument, as vsftpd's "500 Illegal EPRT command." to an
-// address not the client's, is a rejection.
-func TestProbeUnknownCommand(t *testing.T) {
+// TestProbeRejected6: over IPv6, as the NAT lab's T1-v6 (a NAT66 in front of
+// the probe, both addresses ULA), vsftpd answers the EPRT that names
+// another address than the one it sees "500 Illegal EPRT command.": that
+// is a rejection, not a missing command, and its fix names the helper or
+// natproxy of the NAT in front of the probe. vsftpd's 227 over IPv6 names
+// 0.0.0.0; the fix of PASV names no IPv6 address for a 227's setting.
+func TestProbeRejected6(t *testing.T) {
+	f := newFakeFTP6(t)
+	f.handle = func(s *fakeSession, verb, arg string) bool {
+		switch verb {
+		case "EPRT":
+			return s.send("500 Illegal EPRT command.")
+		case "LPSV", "LPRT":
+			return s.send("500 Unknown command.")
+		}
+		return false
+	}
+	o := runProbeTest(t, "-json", "-timeout", "2s", "-trust-reply", f.url())
+	assert.Equal(t, exitOK, o.code)
+	assert.Equal(t, "IPv6", o.report.Modes[0].Family)
+	assert.Equal(t, []string{"EPSV:ok", "PASV:FAIL[nat-mismatch,not-dialed]", "PASV-control:ok", "EPRT:FAIL[rejected]"}, o.results())
+
+	eprt := o.mode(t, "IPv6", "EPRT")
+	assert.Equal(t, "500 Illegal EPRT command.", eprt.Reply)
+	for _, want := range []string{"refused the address", "NAT in front of the probe", "FTP helper", "natproxy", "passive mode"} {
+		assert.Contains(t, eprt.Fix, want)
+	}
+	assert.NotContains(t, eprt.Fix, "active mode is off")
+
+	pasv := o.mode(t, "IPv6", "PASV")
+	assert.Contains(t, pasv.Fix, "use EPSV")
+	assert.Contains(t, pasv.Fix, "natproxy")
+	for _, setting := range []string{"pasv_address", "MasqueradeAddress", "ForcePassiveIP", "masquerade_address"} {
+		assert.NotContains(t, pasv.Fix, setting, "a 227 carries no IPv6 address")
+	}
+	assert.NotContains(t, pasv.Fix, "::1")
+}
+
+// TestProbeUnknownOrIllegal: a 500 is "not supported" only when it says the
+// command is unknown; "500 Illegal PORT command." refuses the address.
+func TestProbeUnknownOrIllegal(t *testing.T) {
+	f := newFakeFTP(t)
+	f.handle = func(s *fakeSession, verb, arg string) bool {
+		switch verb {
+		case "EPRT":
+			return s.send("500 Unknown command.")
+		case "PORT":
+			return s.send("500 Illegal PORT command.")
+		case "LPSV", "LPRT":
+			return s.send("502 Command not implemented.")
+		}
+		return false
+	}
+	o := runProbeTest(t, "-json", "-timeout", "2s", f.url())
+	assert.Equal(t, []string{"EPSV:ok", "PASV:ok", "PASV-control:ok", "EPRT:FAIL[not-supported]", "PORT:FAIL[rejected]"}, o.results())
+	assert.Contains(t, o.mode(t, "IPv4", "EPRT").Fix, "active mode is off")
+	assert.Contains(t, o.mode(t, "IPv4", "PORT").Fix, "enable that router's FTP helper")
+
 	assert.True(t, unknownCommand("500 Unknown command."))
 	assert.True(t, unknownCommand("500 'EPRT': command not understood."))
 	assert.False(t, unknownCommand("500 Illegal EPRT command."))
 	assert.False(t, unknownCommand("500 Illegal PORT command."))
+}
+
+// TestProbeActivePath: a transfer refused after a PORT the server accepted
+// is about the path, not about the probe's address.
+func TestProbeActivePath(t *testing.T) {
+	f := newFakeFTP(t)
+	f.handle = func(s *fakeSession, verb, arg string) bool {
+		if verb == "LIST" {
+			s.data()
+			return s.send("550 No such file or directory.")
+		}
+		return false
+	}
+	o := runProbeTest(t, "-json", "-timeout", "2s", f.url())
+	assert.Equal(t, exitFail, o.code)
+	for _, m := range o.report.Modes {
+		assert.Equal(t, []string{probeRejected}, m.Flags, m.Mode)
+		assert.Contains(t, m.Fix, "check the URL's path", m.Mode)
+		assert.NotContains(t, m.Fix, "NAT", m.Mode)
+	}
+}
+
+// TestProbeInsideAddressFix: a 227 naming the server's inside address while
+// the probe reached a public one, as in the NAT lab's T2 and T2n. Loopback
+// tests cannot have a public control address, so the fix is asked
+// directly. When PASV at the control address fails too (T2n: only port 21
+// is forwarded), announcing the public address is not enough: the fix says
+// to forward the passive range as well.
+func TestProbeInsideAddressFix(t *testing.T) {
+	inside := netip.MustParseAddrPort("10.99.2.2:30002")
+	pasv := probeMode{Mode: "PASV", Family: "IPv4", Flags: []string{probeNATMismatch, probeUnroutable, probeDataTimeout}, target: inside}
+	p := &prober{}
+	for _, tc := range []struct {
+		name    string
+		control probeMode
+		want    []string
+		notWant string
+	}{
+		{"range forwarded (T2)", probeMode{Mode: "PASV-control", Family: "IPv4", OK: true},
+			[]string{"pasv_address=198.18.0.1", "with the passive port range forwarded to it", "FTP helper", "natproxy"}, "which does not now"},
+		{"range not forwarded (T2n)", probeMode{Mode: "PASV-control", Family: "IPv4", Flags: []string{probeDataRefused}},
+			[]string{"pasv_address=198.18.0.1", "forward the server's passive port range to it on the router", "pasv_min_port", "FTP helper", "natproxy"}, "with the passive port range forwarded to it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := &probeReport{Control: "198.18.0.1:21", Modes: []probeMode{{Mode: "EPSV", Family: "IPv4"}, pasv, tc.control}}
+			fix := p.fix(&rep.Modes[1], rep)
+			for _, w := range tc.want {
+				assert.Contains(t, fix, w)
+			}
+			assert.NotContains(t, fix, tc.notWant)
+		})
+	}
 }
