@@ -51,7 +51,7 @@
 // pasv_address (T2 to T2p, T2n to T2pn) or forwarding the passive range
 // (T2n to T2, T2pn to T2p). Where the probe falls short of that, the cell
 // is a known disagreement, written down with its reason in the test and
-// marked "*" in the matrix. README.md holds the matrix as the lab prints
+// marked "*" in the matrix; there are none at present. README.md holds the matrix as the lab prints
 // it; the lab fails if they differ.
 //
 // Everything the lab creates is named hpnl-*: stale namespaces of an earlier
