@@ -708,6 +708,18 @@ func (t *tracer) expire() {
 }
 
 // lineBuf splits the bytes of one direction of a connection into lines.
+//
+// It frames lines as standard input and annotate do with lineReader: a
+// line ends at "\n", and a "\r" just before it belongs to the line ending, so
+// "\r\n" and a bare "\n" both end a line and a bare "\r" does not. It
+// differs where a control connection differs from a text file: the bytes
+// are pushed to it as the reassembly delivers them, rather than pulled from
+// an io.Reader; a line longer than maxCtlLine is skipped whole (feed's
+// caller is told), rather than given in pieces; and the bytes after the last
+// "\n" wait for the next segment and never make a line of their own: a line
+// cut off by the end of the connection or by a gap in the capture is
+// dropped, not read as a command or reply that was not sent whole. The
+// buffer it holds between segments is counted in the tracer's memory limit.
 type lineBuf struct {
 	buf      []byte
 	skipping bool // inside a line longer than maxCtlLine, or cut by a gap

@@ -107,23 +107,12 @@ func (t *tracer) newNegotiation(c *ctlConn, form hostport.Form, line string, ts 
 		return n
 	}
 	n.peer = c.server.Addr()
-	var ap netip.AddrPort
-	var err error
-	switch form {
-	case hostport.FormPORT:
-		var hp hostport.HostPort
-		hp, err = hostport.ParsePORT(line)
-		ap = hp.AddrPort()
-	case hostport.FormEPRT:
-		ap, err = hostport.ParseEPRT(line)
-	case hostport.FormLPRT:
-		ap, err = hostport.ParseLPRT(line)
-	}
+	r, err := parseForm(form, line)
 	if err != nil {
 		n.err = parseReason(err)
 		return n
 	}
-	t.setEndpoint(n, ap, c.client.Addr(), ts)
+	t.setEndpoint(n, r.ap, c.client.Addr(), ts)
 	return n
 }
 
@@ -146,24 +135,16 @@ func (t *tracer) negotiationReply(n *negotiation, code int, line string, ts time
 	if !n.passive() || n.endpoint.IsValid() || n.err != "" {
 		return
 	}
-	var ap netip.AddrPort
-	var err error
-	switch code {
-	case 227:
-		var hp hostport.HostPort
-		hp, err = hostport.ParsePASV(line)
-		ap = hp.AddrPort()
-	case 228:
-		ap, err = hostport.ParseLPSV(line)
-	case 229:
-		var port uint16
-		port, err = hostport.ParseEPSV(line)
-		ap = netip.AddrPortFrom(n.server.Addr(), port)
-	}
+	// The reply's code is its form's (replyFits): read it by that form.
+	r, err := parseForm(n.form, line)
 	if err != nil {
 		n.err = parseReason(err)
 		t.finalize(n)
 		return
+	}
+	ap := r.ap
+	if r.portOnly {
+		ap = netip.AddrPortFrom(n.server.Addr(), ap.Port()) // 229 names the control connection's host
 	}
 	if !n.done {
 		n.deadline = ts.Add(watchTimeout)

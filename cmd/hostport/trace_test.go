@@ -1589,3 +1589,53 @@ func TestIsPublic(t *testing.T) {
 		assert.Equal(t, tc.want, isPublic(netip.MustParseAddr(tc.addr)), tc.addr)
 	}
 }
+
+// trace's lineBuf frames a control connection's lines as lineReader frames
+// standard input's, however the bytes are split into segments: "\r\n" and
+// "\n" end a line, a bare "\r" is text. Unlike lineReader, it skips a line
+// longer than maxCtlLine whole and makes no line of the bytes after the last
+// "\n".
+func TestTraceLineBufFramesAsLineReader(t *testing.T) {
+	const text = "220 ready\r\nUSER a\nPASV\r\n\r\n\nX\rY\r\r\n227 (1,2,3,4,5,6)\n"
+	var want []string
+	lr := newLineReader(strings.NewReader(text), 64)
+	for {
+		b, long, err := lr.next()
+		require.False(t, long)
+		if len(b) > 0 {
+			want = append(want, string(bytes.TrimSuffix(bytes.TrimSuffix(b, []byte{'\n'}), []byte{'\r'})))
+		}
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+	}
+	require.Len(t, want, 7)
+	for size := 1; size <= len(text); size++ {
+		var lb lineBuf
+		var got []string
+		for off := 0; off < len(text); off += size {
+			seg := []byte(text[off:min(off+size, len(text))])
+			lb.feed(seg, func(line []byte, end, n int) bool {
+				assert.Equal(t, byte('\n'), seg[end], "size %d: offset of the line's end", size)
+				got = append(got, string(line))
+				return true
+			}, func() bool { t.Fatalf("size %d: no line is too long", size); return false })
+		}
+		assert.Equal(t, want, got, "segments of %d bytes", size)
+	}
+
+	var lb lineBuf
+	var got []string
+	tooLong := 0
+	long := strings.Repeat("x", maxCtlLine+1)
+	for _, seg := range []string{"PORT 1,2", long[:100], long[100:] + "\r\nNOOP\r\n", "PA", "SV"} {
+		lb.feed([]byte(seg), func(line []byte, _, _ int) bool {
+			got = append(got, string(line))
+			return true
+		}, func() bool { tooLong++; return true })
+	}
+	assert.Equal(t, []string{"NOOP"}, got)
+	assert.Equal(t, 1, tooLong)
+	assert.Equal(t, "PASV", string(lb.buf), "the bytes after the last line wait for its end")
+}
