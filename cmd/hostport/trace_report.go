@@ -1021,7 +1021,7 @@ func (p *problem) diagnosis() string {
 		if k.side.Port() != 0 {
 			fmt.Fprintf(&b, " sent %s whose address does not parse (%s), such as %q: clients cannot use it.",
 				replies, k.detail, p.example)
-			if strings.HasPrefix(p.example, "227") && k.side.Addr().Is6() {
+			if k.form == hostport.FormPASV && k.side.Addr().Is6() {
 				b.WriteString(" A 227 reply carries only IPv4 addresses; on IPv6, clients use EPSV.")
 			}
 			break

@@ -413,6 +413,19 @@ func TestTraceFlags(t *testing.T) {
 			want:    []string{cli6 + " -> " + srv6 + "  PASV  -  rejected"},
 			summary: []string{"on IPv6, some servers (Pure-FTPd) reject PASV and want EPSV."},
 		},
+		{
+			name:   "IPv6 PASV reply that does not parse",
+			client: cli6, server: srv6,
+			steps: func(c *capture, tc *tcpConn) {
+				tc.cmd("PASV")
+				tc.reply("227 Entering Passive Mode (1,118,6).")
+			},
+			want: []string{cli6 + " -> " + srv6 + "  PASV  invalid  -"},
+			summary: []string{
+				`(want 6 comma-separated numbers, got 3, then ')' after h3)`,
+				"A 227 reply carries only IPv4 addresses; on IPv6, clients use EPSV.",
+			},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
