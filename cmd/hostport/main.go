@@ -281,16 +281,16 @@ type outForm struct {
 	bare bool // the bare six numbers, h1,h2,h3,h4,p1,p2
 }
 
-// outFormNames maps the names that -form accepts, in upper case, to forms.
-var outFormNames = map[string]outForm{
-	"HOSTPORT": {bare: true},
-	"PORT":     {form: hostport.FormPORT},
-	"PASV":     {form: hostport.FormPASV}, "227": {form: hostport.FormPASV},
-	"EPRT": {form: hostport.FormEPRT},
-	"EPSV": {form: hostport.FormEPSV}, "229": {form: hostport.FormEPSV},
-	"LPRT": {form: hostport.FormLPRT},
-	"LPSV": {form: hostport.FormLPSV}, "228": {form: hostport.FormLPSV},
-}
+// outFormNames maps the names that -form accepts, in upper case, to forms:
+// "HOSTPORT", and each form's verb and its String ("PASV" and "227").
+var outFormNames = func() map[string]outForm {
+	m := map[string]outForm{"HOSTPORT": {bare: true}}
+	for f := hostport.FormPORT; f <= hostport.FormLPSV; f++ {
+		m[f.Verb()] = outForm{form: f}
+		m[f.String()] = outForm{form: f}
+	}
+	return m
+}()
 
 // String returns the name of f: "hostport", or what starts a line of the
 // form ("PORT", "227"), or "" for every form.
