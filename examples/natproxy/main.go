@@ -38,6 +38,14 @@
 //	-max-per-addr N
 //		sessions served at once from one client IP address (default 10;
 //		0 means no cap).
+//	-data-path relay|kernel
+//		relay: natproxy carries each data connection itself (the default).
+//		kernel: the kernel forwards each data connection, translated by
+//		nftables, and natproxy only sets it up (Linux; see "The kernel
+//		data path" below).
+//	-nft-table NAME
+//		the nftables table of -data-path kernel (default natproxy), in
+//		the inet family.
 //
 // The control connection goes through package alg, which finds the data-setup
 // lines in it, however they arrive, and refuses the hostile ones (see its
@@ -70,6 +78,39 @@
 // once. Each data setup is logged on the standard error, once, with the
 // addresses before and after and the decision. natproxy serves many clients
 // at once and exits cleanly on SIGINT or SIGTERM, closing its connections.
+//
+// # The kernel data path
+//
+// With -data-path kernel, natproxy still reads and judges every data-setup
+// line and answers it with an address of its own, but it has the kernel carry
+// the data connection: the connection that the client (passive) or the server
+// (active) opens to natproxy's port is translated by the kernel, on its
+// first packet, into a connection from natproxy's address on the other side
+// to the other end, and forwarded like any NATed connection, at the speed of
+// kernel forwarding, with no copy through natproxy. This is how the FTP
+// proxies of the BSDs work with pf. It needs Linux with nftables, and the
+// CAP_NET_ADMIN capability: natproxy makes a table of its own (inet natproxy,
+// or -nft-table), replacing one of that name, and deletes it when it stops.
+// The host must forward packets (net.ipv4.ip_forward, and
+// net.ipv6.conf.all.forwarding for IPv6), and its firewall must let the
+// translated connections through, as with any port forwarding, for example
+// with "ct status dnat accept" in its forward chain.
+//
+// A mapping is as narrow as the relay's listener: it takes only a connection
+// from the peer that the relay would accept (the client of the session, or
+// its server), to the one port natproxy reserved for it by listening there;
+// it takes only the first such connection, deleting itself in the kernel as
+// that connection passes; and it lasts at most the data timeout (plus 5 s
+// in the kernel, where natproxy's own removal is the rule). A new data setup
+// replaces it, and the end of the session removes it. Connections that reach
+// the reserved port all the same are turned away. Where a mapping cannot be
+// made, as between an IPv6 client and an IPv4 server, which kernel NAT
+// cannot translate, or if nftables refuses it, natproxy relays that data
+// connection itself. natproxy cannot count the bytes of a mapped connection:
+// its log says that the mapping was used, or not. While a mapped transfer
+// runs, natproxy sees only the control connection; it takes the server's 1xx
+// reply, until its final reply, as a transfer in progress, during which the
+// client may be silent without the idle timeout ending its session.
 //
 // # Limits
 //
@@ -133,6 +174,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	idle := fs.Duration("idle-timeout", DefaultIdleTimeout, "how long a control connection may stay silent, and a data connection carry nothing")
 	maxSessions := fs.Int("max-sessions", DefaultMaxSessions, "sessions served at once (0: no cap)")
 	maxPerAddr := fs.Int("max-per-addr", DefaultMaxPerAddr, "sessions served at once from one client IP address (0: no cap)")
+	dataPath := fs.String("data-path", "relay", "who carries the data connections: `relay` (natproxy) or kernel (Linux nftables)")
+	nftTable := fs.String("nft-table", "natproxy", "`NAME` of the inet nftables table of -data-path kernel")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: natproxy -listen ADDR:PORT -upstream HOST:PORT [flags]\n")
 		fs.PrintDefaults()
@@ -191,10 +234,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, ready fun
 	default:
 		return usage("-passive: want pasv or epsv, not %q", *passive)
 	}
+	switch *dataPath {
+	case "relay":
+	case "kernel":
+		if *nftTable == "" {
+			return usage("-nft-table: want a name")
+		}
+	default:
+		return usage("-data-path: want relay or kernel, not %q", *dataPath)
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(stderr, "natproxy: %v\n", err)
 		return 1
+	}
+	if *dataPath == "kernel" {
+		k, err := newKernelMapper(*nftTable)
+		if err != nil {
+			ln.Close()
+			fmt.Fprintf(stderr, "natproxy: -data-path kernel: %v\n", err)
+			return 1
+		}
+		defer func() {
+			if err := k.Close(); err != nil {
+				p.Log.Printf("%v", err)
+			}
+		}()
+		p.Kernel = k
+		p.Log.Printf("data connections go through the kernel (nftables table inet %s)", *nftTable)
 	}
 	p.Log.Printf("listening on %v for upstream %v", ln.Addr(), p.Upstream)
 	if ready != nil {
@@ -245,6 +312,9 @@ type Proxy struct {
 	// is disconnected. Zero or less means no cap. The flags' defaults are
 	// DefaultMaxSessions and DefaultMaxPerAddr.
 	MaxSessions, MaxPerAddr int
+	// Kernel, if not nil, has the kernel carry the data connections that
+	// it can map, in place of the relay.
+	Kernel Mapper
 	// Log receives a line per session, data setup, refused line, refused
 	// client and accept error.
 	Log *log.Logger
@@ -282,6 +352,8 @@ type session struct {
 	data    int                 // data connections: listeners and transfers
 	copying int                 // data transfers in progress
 	ended   time.Time           // when the last data transfer ended
+	mapped  bool                // a data connection was given to the kernel
+	replies replyWatch          // the replies written to the client
 	wg      sync.WaitGroup      // data connections
 }
 
@@ -457,7 +529,11 @@ func (c *controlConn) Write(b []byte) (int, error) {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.Conn.SetWriteDeadline(time.Now().Add(c.s.p.idleTimeout()))
-	return c.Conn.Write(b)
+	n, err := c.Conn.Write(b)
+	c.s.mu.Lock()
+	c.s.replies.write(b[:n])
+	c.s.mu.Unlock()
+	return n, err
 }
 
 // CloseWrite closes the writing side of the connection, if it is TCP.
@@ -469,12 +545,44 @@ func (c *controlConn) CloseWrite() error {
 }
 
 // dataState reports whether the session has a data transfer in progress,
-// and when the last one ended.
+// and when the last one ended. A transfer that the kernel carries is in
+// progress from the server's 1xx reply to its final reply.
 func (s *session) dataState() (busy bool, ended time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.copying > 0, s.ended
+	return s.copying > 0 || s.mapped && s.replies.open, s.ended
 }
+
+// replyWatch follows the replies written to the client, to tell whether
+// the server has begun a transfer (a 1xx reply) and not ended it yet (a
+// reply of 2xx to 5xx). It reads the first four bytes of each line: a
+// reply's last line starts with its code and a space.
+type replyWatch struct {
+	head [4]byte // the first bytes of the line being written
+	n    int     // how many of them; -1 once past them
+	open bool    // the last reply was 1xx
+}
+
+func (w *replyWatch) write(b []byte) {
+	for _, c := range b {
+		switch {
+		case c == '\n':
+			w.n = 0
+		case w.n >= 0:
+			w.head[w.n] = c
+			w.n++
+			if w.n == len(w.head) {
+				h := w.head
+				if isDigit(h[0]) && isDigit(h[1]) && isDigit(h[2]) && h[3] == ' ' {
+					w.open = h[0] == '1'
+				}
+				w.n = -1
+			}
+		}
+	}
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 // setupError is the error of a data setup that the hook refused and logged.
 type setupError struct{ err error }
@@ -555,7 +663,20 @@ func (s *session) active(ev alg.Event) (alg.Rewrite, error) {
 	if adv.Addr().Is4() {
 		f = hostport.FormPORT
 	}
-	s.logSetup(ev, f, adv, fmt.Sprintf("allowed (server connects to %s, proxy dials %s)", adv, target))
+	m := Mapping{Peer: s.server.Addr(), Local: adv, Target: target, Via: s.front.Addr()}
+	why, ok := s.kernelMap(m)
+	if ok {
+		s.logSetup(ev, f, adv, fmt.Sprintf("allowed (server connects to %s, the kernel forwards it to %s from %s)", adv, target, m.Via))
+		s.wait(0, ln)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.release()
+			s.holdMapped(ln, m, "active")
+		}()
+		return alg.Rewrite{Addr: adv, Form: f}, nil
+	}
+	s.logSetup(ev, f, adv, fmt.Sprintf("allowed (server connects to %s, proxy dials %s%s)", adv, target, why))
 	s.wait(0, ln)
 	s.wg.Add(1)
 	go func() {
@@ -591,7 +712,20 @@ func (s *session) passive(ev alg.Event) (alg.Rewrite, error) {
 		return s.refuse(ev, "failed", &alg.Veto{Code: 425, Text: "Can't open data connection.", Err: err})
 	}
 	adv := netip.AddrPortFrom(announce, addrPort(ln.Addr()).Port())
-	s.logSetup(ev, ev.Asked, adv, fmt.Sprintf("allowed (client connects to %s, proxy dials %s)", ln.Addr(), target))
+	m := Mapping{Peer: s.client.Addr(), Local: addrPort(ln.Addr()), Target: target, Via: s.back.Addr()}
+	why, ok := s.kernelMap(m)
+	if ok {
+		s.logSetup(ev, ev.Asked, adv, fmt.Sprintf("allowed (client connects to %s, the kernel forwards it to %s from %s)", m.Local, target, m.Via))
+		s.wait(1, ln)
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.release()
+			s.holdMapped(ln, m, "passive")
+		}()
+		return alg.Rewrite{Addr: adv}, nil
+	}
+	s.logSetup(ev, ev.Asked, adv, fmt.Sprintf("allowed (client connects to %s, proxy dials %s%s)", ln.Addr(), target, why))
 	s.wait(1, ln)
 	s.wg.Add(1)
 	go func() {
@@ -600,6 +734,60 @@ func (s *session) passive(ev alg.Event) (alg.Rewrite, error) {
 		s.relayData(ln, s.client.Addr(), target, "passive")
 	}()
 	return alg.Rewrite{Addr: adv}, nil
+}
+
+// mappingGrace is how much longer than the data timeout the kernel keeps a
+// mapping that natproxy has not removed.
+const mappingGrace = 5 * time.Second
+
+// kernelMap has the kernel carry the data connection m, if the proxy has a
+// Mapper, and reports whether it does. If it does not while it could have,
+// why says why, as ": reason" to end the data setup's log line.
+func (s *session) kernelMap(m Mapping) (why string, ok bool) {
+	if s.p.Kernel == nil {
+		return "", false
+	}
+	if err := m.check(); err != nil {
+		return "; relayed: " + err.Error(), false
+	}
+	if err := s.p.Kernel.Map(m, s.p.timeout()+mappingGrace); err != nil {
+		return "; relayed: the kernel cannot map it: " + err.Error(), false
+	}
+	s.mu.Lock()
+	s.mapped = true
+	s.mu.Unlock()
+	return "", true
+}
+
+// holdMapped keeps ln, the port of the mapping m, until the data timeout,
+// the session's end or a new data setup of its kind, turning away the
+// connections that reach it, then removes the mapping and logs whether it
+// was used.
+func (s *session) holdMapped(ln *net.TCPListener, m Mapping, mode string) {
+	stop := context.AfterFunc(s.ctx, func() { ln.Close() })
+	defer stop()
+	ln.SetDeadline(time.Now().Add(s.p.timeout()))
+	for {
+		c, err := ln.AcceptTCP()
+		if err != nil {
+			break
+		}
+		// The mapping takes the peer's first connection before it
+		// reaches the port: this is another host, or a second one.
+		s.p.Log.Printf("[%s] %s data connection from %s turned away: the port is mapped for one connection from %s", s.id, mode, c.RemoteAddr(), m.Peer)
+		c.Close()
+	}
+	ln.Close()
+	s.done(ln)
+	used, err := s.p.Kernel.Unmap(m)
+	switch {
+	case err != nil:
+		s.p.Log.Printf("[%s] %s data mapping %v: %v", s.id, mode, m, err)
+	case used:
+		s.p.Log.Printf("[%s] %s data connection %v: carried by the kernel", s.id, mode, m)
+	default:
+		s.p.Log.Printf("[%s] %s data mapping %v: removed unused", s.id, mode, m)
+	}
 }
 
 // wait records ln as the waiting listener of kind i (0 active, 1 passive),
