@@ -85,7 +85,13 @@ const ctStatusDNAT = 1 << 5
 // newKernelMapper makes the nftables table name, replacing any table of
 // that name left by an earlier run.
 func newKernelMapper(name string) (Mapper, error) {
-	conn, err := nftables.New(nftables.AsLasting())
+	return newNftMapper(name)
+}
+
+// newNftMapper is newKernelMapper with the options of the netlink
+// connection, such as the network namespace of tests.
+func newNftMapper(name string, opts ...nftables.ConnOption) (*nftMapper, error) {
+	conn, err := nftables.New(append(opts, nftables.AsLasting())...)
 	if err != nil {
 		return nil, fmt.Errorf("nftables: %w", err)
 	}

@@ -531,7 +531,11 @@ func (c *controlConn) Write(b []byte) (int, error) {
 	c.Conn.SetWriteDeadline(time.Now().Add(c.s.p.idleTimeout()))
 	n, err := c.Conn.Write(b)
 	c.s.mu.Lock()
+	open := c.s.replies.open
 	c.s.replies.write(b[:n])
+	if open && !c.s.replies.open && c.s.mapped {
+		c.s.ended = time.Now() // a transfer the kernel carried has ended
+	}
 	c.s.mu.Unlock()
 	return n, err
 }
