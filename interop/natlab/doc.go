@@ -32,6 +32,20 @@
 // address, with no DNAT. In T1-v6 natproxy relays IPv6 clients to the
 // server's IPv4 address.
 //
+// natproxy runs in two rows of each topology: relaying the data connections
+// itself ("natproxy"), and with -data-path kernel ("natproxy-kernel"), where
+// it adds a one-shot nftables mapping for each data connection and the
+// router's kernel NATs and forwards it. For those rows the router's forward
+// chain has one rule more, which accepts new connections that a DNAT made
+// whose original destination is in natproxy's port range ("meta l4proto tcp
+// ct state new ct status dnat ct original proto-dst 40000-40099 accept"),
+// and records each. A kernel cell works only if natproxy's log says that the
+// kernel carried the session's data connection and the router's forward
+// chain forwarded a connection of a mapping; in T1-v6, where no mapping can
+// translate between the IPv6 client and the IPv4 server, natproxy must say
+// that it relays the data connection instead, and the router must forward
+// none.
+//
 // The clients are curl (EPSV, PASV dialing the 227's address, PASV dialing
 // the control connection's address, EPRT, PORT), lftp, Python's ftplib
 // (passive and active) and examples/client (passive and active); the servers

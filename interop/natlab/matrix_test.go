@@ -129,22 +129,31 @@ func expect(s setup, c client) want {
 	return works
 }
 
+// The modes of the router, in the order of the matrix's rows.
+const (
+	helperOff = iota
+	helperOn
+	natproxyRelay  // natproxy relays the data connections
+	natproxyKernel // natproxy has the kernel forward them (-data-path kernel)
+)
+
 // setups returns the rows of the matrix.
 func setups() []setup {
 	var ss []setup
-	for _, t := range topologies {
-		for _, mode := range []int{0, 1, 2} { // helper off, helper on, natproxy
-			ss = append(ss, setup{topo: t, helper: mode == 1, proxy: mode == 2, server: "vsftpd"})
+	add := func(t topology, server string) {
+		for _, mode := range []int{helperOff, helperOn, natproxyRelay, natproxyKernel} {
+			ss = append(ss, setup{topo: t, helper: mode == helperOn, proxy: mode >= natproxyRelay,
+				kernel: mode == natproxyKernel, server: server})
 		}
+	}
+	for _, t := range topologies {
+		add(t, "vsftpd")
 	}
 	// examples/server where its -public fits: the client behind NAT, and the
 	// server behind NAT announcing the public address.
 	for _, t := range topologies {
-		if t.name != "T1" && t.name != "T2p" && t.name != "T2pn" {
-			continue
-		}
-		for _, mode := range []int{0, 1, 2} {
-			ss = append(ss, setup{topo: t, helper: mode == 1, proxy: mode == 2, server: "server"})
+		if t.name == "T1" || t.name == "T2p" || t.name == "T2pn" {
+			add(t, "server")
 		}
 	}
 	return ss
@@ -206,16 +215,19 @@ func (l *lab) cell(t *testing.T, c client) {
 	switch {
 	case r.ok && w.ok:
 		off := l.setup
-		off.helper, off.proxy = false, false
+		off.helper, off.proxy, off.kernel = false, false, false
 		if l.helper && !expect(off, c).ok && len(r.router.related) == 0 {
 			res.mismatch = true
 			res.note = "works, but no connection was admitted by the helper's expectation, which the cell needs"
 			t.Errorf("%s works without the helper off, but the router's set of related connections is empty", c.col)
 		}
-		if l.natproxy != nil && !strings.Contains(since(l.natproxy.log, proxyStart), "data setup") {
+		if l.natproxy == nil {
+			return
+		}
+		if why := l.proxyEvidence(proxyStart, r); why != "" {
 			res.mismatch = true
-			res.note = "works, but natproxy logged no data setup"
-			t.Errorf("%s works, but natproxy's log shows no data setup:\n%s", c.col, since(l.natproxy.log, proxyStart))
+			res.note = "works, but " + why
+			t.Errorf("%s works, but %s\nnatproxy's log:\n%s", c.col, why, since(l.natproxy.log, proxyStart))
 		}
 		return
 	case r.ok:
@@ -231,6 +243,86 @@ func (l *lab) cell(t *testing.T, c client) {
 			t.Errorf("%s fails as expected, but without the expected evidence (%s): %s\nclient output:\n%s", c.col, w.evidence, evidence, tail(r.output, 3000))
 		}
 		l.keepCaptures(t, c, r)
+	}
+}
+
+// natproxy's log lines that the cells of its rows are judged by: a data
+// setup that the kernel forwards, the end of its mapping after a connection
+// used it, a data setup relayed because no mapping can translate between the
+// client's IPv6 and the server's IPv4, and the end of a relayed data
+// connection. Each names the session by its client's address in brackets:
+// "[10.99.1.2:40312]".
+var (
+	proxyMapped  = regexp.MustCompile(`(?m)\[(\S+)\] data setup .*: allowed \([a-z]+ connects to \S+, the kernel forwards it to `)
+	proxyCarried = regexp.MustCompile(`(?m)\[(\S+)\] (passive|active) data connection .*: carried by the kernel$`)
+	proxyMixed   = regexp.MustCompile(`(?m)\[(\S+)\] data setup .*; relayed: a mapping cannot translate between IPv4 and IPv6\)$`)
+	proxyRelayed = regexp.MustCompile(`(?m)\[(\S+)\] (passive|active) data connection from .*, relayed to .*, closed: [1-9]\d* bytes to the client`)
+)
+
+// carriedWait bounds the wait for natproxy's line that a mapping was used:
+// natproxy writes it when it removes the mapping, at the end of the
+// session, just after the client exits.
+const carriedWait = 3 * time.Second
+
+// proxyEvidence returns why natproxy's log and the router do not show
+// natproxy carrying the data of the run r, a cell that works, or "" if they
+// do. natproxy's log is read from its byte off on. With the relay, the log
+// must show a data setup. With the kernel data path, it must show a data
+// setup that the kernel forwards and, for the same session, that a
+// connection used the mapping; and the router's forward chain must have
+// forwarded a connection of a mapping. The exception is an IPv6 client of
+// the IPv4 server (T1-v6): natproxy must relay its data connections, having
+// logged why, and the router forward none, the relayed connection ending on
+// the router itself.
+func (l *lab) proxyEvidence(off int64, r *cellRun) string {
+	log := since(l.natproxy.log, off)
+	switch {
+	case !l.kernel:
+		if !strings.Contains(log, "] data setup ") {
+			return "natproxy logged no data setup"
+		}
+		return ""
+	case l.topo.v6:
+		mixed := map[string]bool{}
+		for _, m := range proxyMixed.FindAllStringSubmatch(log, -1) {
+			mixed[m[1]] = true
+		}
+		if len(mixed) == 0 {
+			return "natproxy logged no data setup relayed for want of a mapping between IPv6 and IPv4"
+		}
+		if !slices.ContainsFunc(proxyRelayed.FindAllStringSubmatch(log, -1), func(m []string) bool { return mixed[m[1]] }) {
+			return "natproxy logged no data connection that it relayed to the client"
+		}
+		if len(r.router.mapped) > 0 {
+			return "the router forwarded connections of a mapping between IPv6 and IPv4: " + strings.Join(r.router.mapped, ", ")
+		}
+		if len(r.router.local) == 0 {
+			return "the router saw no data connection end on itself, where natproxy relays it"
+		}
+		return ""
+	}
+	if len(r.router.mapped) == 0 {
+		return "the router's forward chain saw no connection of natproxy's mappings"
+	}
+	deadline := time.Now().Add(carriedWait)
+	for {
+		mapped := map[string]bool{}
+		for _, m := range proxyMapped.FindAllStringSubmatch(log, -1) {
+			mapped[m[1]] = true
+		}
+		if len(mapped) == 0 {
+			return "natproxy logged no data setup that the kernel forwards"
+		}
+		for _, m := range proxyCarried.FindAllStringSubmatch(log, -1) {
+			if mapped[m[1]] {
+				return ""
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Sprintf("natproxy logged no mapping carried by the kernel within %v of the client's end", carriedWait)
+		}
+		time.Sleep(20 * time.Millisecond)
+		log = since(l.natproxy.log, off)
 	}
 }
 
@@ -263,6 +355,9 @@ func (r *cellRun) evidence() string {
 		parts = append(parts, fmt.Sprintf("FTP helper on the control connection (%d packets); its expectations admitted %s", r.router.helped, strings.Join(r.router.related, ", ")))
 	default:
 		parts = append(parts, fmt.Sprintf("FTP helper on the control connection (%d packets), no connection admitted by an expectation", r.router.helped))
+	}
+	if len(r.router.mapped) > 0 {
+		parts = append(parts, "router forwarded natproxy's mappings "+strings.Join(r.router.mapped, ", "))
 	}
 	if len(r.router.expects) > 0 {
 		parts = append(parts, "expectations seen: "+strings.Join(r.router.expects, ", "))
@@ -518,7 +613,7 @@ func (m *matrix) String() string {
 	defer m.mu.Unlock()
 	var b strings.Builder
 	b.WriteString("==== FTP through a real NAT: ok, fail (failing as expected, for the reason below), ok! or fail! (not as expected), - (not run) ====\n")
-	b.WriteString("server vsftpd unless the row says examples/server; natproxy rows: the kernel helper off\n")
+	b.WriteString("server vsftpd unless the row says examples/server; natproxy rows: the kernel helper off, natproxy relays the data connections (natproxy) or has the kernel forward them (natproxy-kernel)\n")
 	b.WriteString("hostport probe: its verdict per mode, which must equal the curl column's in the same row: ok, fail (and its fix line names a fix that makes the cell work in the lab), ok! or fail! (not so), ok* or fail* (a known disagreement, below)\n\n")
 	b.WriteString(grid)
 	counts := map[string]int{}

@@ -88,7 +88,8 @@ func withTopology(s setup, m map[string]string) (setup, bool) {
 // fixes are the changes the lab makes between its setups:
 //
 //   - the FTP helper: the same topology with the kernel helper on;
-//   - natproxy: the same topology with natproxy on the router;
+//   - natproxy: the same topology with natproxy on the router, relaying
+//     the data connections;
 //   - pasv_address: the server announces the public address (T2 → T2p,
 //     T2n → T2pn);
 //   - forwarding the passive range (T2n → T2, T2pn → T2p).
@@ -97,11 +98,11 @@ func withTopology(s setup, m map[string]string) (setup, bool) {
 // column.
 var fixes = []fix{
 	{"the FTP helper", []string{"FTP helper"}, func(s setup) (setup, bool) {
-		s.helper, s.proxy = true, false
+		s.helper, s.proxy, s.kernel = true, false, false
 		return s, true
 	}},
 	{"natproxy", []string{"natproxy"}, func(s setup) (setup, bool) {
-		s.helper, s.proxy = false, true
+		s.helper, s.proxy, s.kernel = false, true, false
 		return s, true
 	}},
 	{"pasv_address", []string{"pasv_address", "MasqueradeAddress"}, func(s setup) (setup, bool) {

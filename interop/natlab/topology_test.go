@@ -72,16 +72,22 @@ var (
 // natproxy on the router, and the server.
 type setup struct {
 	topo   topology
-	helper bool   // the kernel FTP helper on
-	proxy  bool   // natproxy on the router (the helper off)
+	helper bool // the kernel FTP helper on
+	proxy  bool // natproxy on the router (the helper off)
+	// kernel: natproxy runs with -data-path kernel (proxy is true too):
+	// it has the router's kernel forward the data connections, and the
+	// router's forward chain accepts them.
+	kernel bool
 	server string // "vsftpd" or "server" (examples/server)
 }
 
 // name returns the row's name: "T2pn helper-on", "T1 natproxy",
-// "T1 helper-off, examples/server".
+// "T1 natproxy-kernel", "T1 helper-off, examples/server".
 func (s setup) name() string {
 	n := s.topo.name + " helper-off"
 	switch {
+	case s.kernel:
+		n = s.topo.name + " natproxy-kernel"
 	case s.proxy:
 		n = s.topo.name + " natproxy"
 	case s.helper:
@@ -94,10 +100,12 @@ func (s setup) name() string {
 }
 
 // id returns a short name for the setup's namespaces and files:
-// "t2pn-on-v", "t1v6-px-s".
+// "t2pn-on-v", "t1v6-px-s", "t2-pk-v".
 func (s setup) id() string {
 	mode := "off"
 	switch {
+	case s.kernel:
+		mode = "pk"
 	case s.proxy:
 		mode = "px"
 	case s.helper:
@@ -231,11 +239,26 @@ func (l *lab) down() {
 // admitted (ct state related) is recorded in related4 or related6, new TCP
 // connections to the router itself, but for its port 21, in local4 or
 // local6. The counter "helped" counts the packets given to the FTP helper.
+//
+// With natproxy's kernel data path, the forward chain also accepts the new
+// connections that a DNAT made whose original destination was one of
+// natproxy's data ports, which are natproxy's mappings: that one rule is
+// what such a router needs beyond its own policy. Each is recorded in
+// mapped4 or mapped6, as the kernel forwards it (after the DNAT, before the
+// SNAT): "client > server:PORT" in passive mode, "server > client:PORT" in
+// active mode.
 func (l *lab) ruleset() string {
 	s := l.setup
-	var helper, dnat, forward, masq []string
+	var helper, dnat, record, forward, masq []string
 	if s.helper {
 		helper = append(helper, `tcp dport 21 ct helper set "ftp-standard" counter name "helped"`)
+	}
+	if s.kernel {
+		mapped := fmt.Sprintf("meta l4proto tcp ct state new ct status dnat ct original proto-dst %d-%d", proxyMin, proxyMax)
+		record = append(record,
+			mapped+" meta nfproto ipv4 add @mapped4 { ip saddr . ip daddr . tcp dport }",
+			mapped+" meta nfproto ipv6 add @mapped6 { ip6 saddr . ip6 daddr . tcp dport }")
+		forward = append(forward, mapped+" accept")
 	}
 	switch {
 	case s.topo.serverInside && !s.proxy:
@@ -273,6 +296,8 @@ func (l *lab) ruleset() string {
 	set local6 { type ipv6_addr . ipv6_addr . inet_service; flags dynamic; size 1024; }
 	set related4 { type ipv4_addr . ipv4_addr . inet_service; flags dynamic; size 1024; }
 	set related6 { type ipv6_addr . ipv6_addr . inet_service; flags dynamic; size 1024; }
+	set mapped4 { type ipv4_addr . ipv4_addr . inet_service; flags dynamic; size 1024; }
+	set mapped6 { type ipv6_addr . ipv6_addr . inet_service; flags dynamic; size 1024; }
 	chain helpers {
 		type filter hook prerouting priority -150; policy accept;
 %[2]s	}
@@ -283,8 +308,8 @@ func (l *lab) ruleset() string {
 		type filter hook forward priority filter; policy drop;
 		ct state related meta nfproto ipv4 meta l4proto tcp add @related4 { ip saddr . ip daddr . tcp dport }
 		ct state related meta nfproto ipv6 meta l4proto tcp add @related6 { ip6 saddr . ip6 daddr . tcp dport }
-		ct state established,related accept
-%[4]s		meta nfproto ipv4 meta l4proto tcp add @drops4 { ip saddr . ip daddr . tcp dport }
+%[4]s		ct state established,related accept
+%[5]s		meta nfproto ipv4 meta l4proto tcp add @drops4 { ip saddr . ip daddr . tcp dport }
 		meta nfproto ipv6 meta l4proto tcp add @drops6 { ip6 saddr . ip6 daddr . tcp dport }
 		counter name "dropped" drop
 	}
@@ -295,9 +320,9 @@ func (l *lab) ruleset() string {
 	}
 	chain srcnat {
 		type nat hook postrouting priority srcnat; policy accept;
-%[5]s	}
+%[6]s	}
 }
-`, table, lines(helper), lines(dnat), lines(forward), lines(masq))
+`, table, lines(helper), lines(dnat), lines(record), lines(forward), lines(masq))
 }
 
 // startVsftpd starts vsftpd in the server's namespace on ctrl, serving
@@ -366,7 +391,10 @@ func (l *lab) startServer(t *testing.T, ctrl netip.AddrPort) {
 // startProxy starts natproxy on the router: on its inside address when the
 // client is inside (T1, T1-v6), on its public address otherwise; the
 // clients then connect to natproxy. In T1-v6 it relays the IPv6 clients to
-// the server's IPv4 address.
+// the server's IPv4 address. With the kernel data path, it has the router's
+// kernel carry the data connections, in its own nftables table (inet
+// natproxy), but for those of IPv6 clients to the IPv4 server, which it
+// relays.
 func (l *lab) startProxy(t *testing.T) {
 	t.Helper()
 	listen := netip.AddrPortFrom(t1Inside, 21)
@@ -377,9 +405,12 @@ func (l *lab) startProxy(t *testing.T) {
 	case l.topo.v6:
 		listen = netip.AddrPortFrom(v6Inside, 21)
 	}
-	l.natproxy = startProcess(t, "natproxy", l.rtr, l.dir, exampleBinary(t, "natproxy"),
-		"-listen", listen.String(), "-upstream", upstream.String(),
-		"-ports", fmt.Sprintf("%d-%d", proxyMin, proxyMax), "-data-timeout", "5s")
+	args := []string{exampleBinary(t, "natproxy"), "-listen", listen.String(), "-upstream", upstream.String(),
+		"-ports", fmt.Sprintf("%d-%d", proxyMin, proxyMax), "-data-timeout", "5s"}
+	if l.kernel {
+		args = append(args, "-data-path", "kernel")
+	}
+	l.natproxy = startProcess(t, "natproxy", l.rtr, l.dir, args...)
 	l.waitListening(t, l.natproxy, l.rtr, listen)
 	l.target = listen
 }
@@ -440,6 +471,7 @@ type routerView struct {
 	drops   []string // new forwarded connections dropped: "SRC > DST:PORT"
 	local   []string // new connections that ended on the router itself
 	related []string // forwarded connections admitted by an expectation
+	mapped  []string // forwarded connections of natproxy's mappings (kernel data path)
 	expects []string // the kernel helper's expectations seen: "SRC > DST:PORT"
 	dropped uint64   // packets dropped by the forward chain
 	helped  uint64   // packets given to the FTP helper
@@ -449,7 +481,7 @@ type routerView struct {
 func (l *lab) resetRouter(t *testing.T) {
 	t.Helper()
 	script := ""
-	for _, set := range []string{"drops4", "drops6", "local4", "local6", "related4", "related6"} {
+	for _, set := range []string{"drops4", "drops6", "local4", "local6", "related4", "related6", "mapped4", "mapped6"} {
 		script += fmt.Sprintf("flush set inet %s %s\n", table, set)
 	}
 	script += fmt.Sprintf("reset counter inet %s dropped\nreset counter inet %s helped\n", table, table)
@@ -557,6 +589,8 @@ func (l *lab) readRouter(t *testing.T, v *routerView) {
 				v.local = append(v.local, e)
 			case "related4", "related6":
 				v.related = append(v.related, e)
+			case "mapped4", "mapped6":
+				v.mapped = append(v.mapped, e)
 			}
 		}
 	}
