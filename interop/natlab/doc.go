@@ -44,7 +44,9 @@
 // chain forwarded a connection of a mapping; in T1-v6, where no mapping can
 // translate between the IPv6 client and the IPv4 server, natproxy must say
 // that it relays the data connection instead, and the router must forward
-// none.
+// none. TestKernelMappingOneShot checks in T2 that a mapping takes only the
+// client's first connection: connections from other hosts, and the client's
+// second connection, are turned away by natproxy and never reach the server.
 //
 // The clients are curl (EPSV, PASV dialing the 227's address, PASV dialing
 // the control connection's address, EPRT, PORT), lftp, Python's ftplib
