@@ -83,7 +83,8 @@
 // HOSTPORT_NATLAB_CAPTURES=DIR keeps the router's packet captures of every
 // failing cell (inside and outside interface) in DIR;
 // HOSTPORT_NATLAB_BENCH=1 runs TestDataPathSpeed, which downloads a 256 MB
-// file through the kernel's NAT and through natproxy and prints the rates;
+// file through the kernel's NAT, through natproxy's relay and through
+// natproxy's kernel data path, and prints the rates;
 // HOSTPORT_NATLAB_UPDATE_README=1 writes the measured matrix into
 // README.md instead of comparing it; HOSTPORT_NATLAB_PROBE=PATH runs that
 // hostport binary instead of building cmd/hostport. One run of the lab at
