@@ -21,8 +21,8 @@ import (
 //
 //	table inet natproxy {
 //		set pending4 { type ipv4_addr . ipv4_addr . inet_service; size 65535; flags dynamic,timeout; }
-//		map dnat4 { type ipv4_addr . ipv4_addr . inet_service : ipv4_addr . inet_service; flags timeout; }
-//		map snat4 { type ipv4_addr . ipv4_addr . inet_service : ipv4_addr; flags timeout; }
+//		map dnat4 { type ipv4_addr . ipv4_addr . inet_service : ipv4_addr . inet_service; size 65535; flags timeout; }
+//		map snat4 { type ipv4_addr . ipv4_addr . inet_service : ipv4_addr; size 65535; flags timeout; }
 //		(and pending6, dnat6, snat6 alike, for IPv6)
 //		chain dstnat {
 //			type nat hook prerouting priority dstnat - 1; policy accept;
@@ -76,6 +76,10 @@ var families = [2]family{
 		keyRegs: [3]uint32{1, 2, 3}, addrReg: 1, pReg: 2, natFamily: syscall.AF_INET6},
 }
 
+// maxMappings is the size of each set: the kernel refuses elements past it,
+// and natproxy then relays. Two mappings at most wait per session.
+const maxMappings = 65535
+
 // dynsetOpDelete is NFT_DYNSET_OP_DELETE, which golang.org/x/sys/unix lacks.
 const dynsetOpDelete = 2
 
@@ -109,12 +113,12 @@ func newNftMapper(name string, opts ...nftables.ConnOption) (*nftMapper, error) 
 		key := nftables.MustConcatSetType(f.addr, f.addr, nftables.TypeInetService)
 		s := familySets{
 			pending: &nftables.Set{Table: m.table, Name: "pending" + f.suffix, KeyType: key,
-				Concatenation: true, HasTimeout: true, Dynamic: true, Size: 65535},
+				Concatenation: true, HasTimeout: true, Dynamic: true, Size: maxMappings},
 			dnat: &nftables.Set{Table: m.table, Name: "dnat" + f.suffix, KeyType: key, IsMap: true,
 				DataType:      nftables.MustConcatSetType(f.addr, nftables.TypeInetService),
-				Concatenation: true, HasTimeout: true},
+				Concatenation: true, HasTimeout: true, Size: maxMappings},
 			snat: &nftables.Set{Table: m.table, Name: "snat" + f.suffix, KeyType: key, IsMap: true,
-				DataType: f.addr, Concatenation: true, HasTimeout: true},
+				DataType: f.addr, Concatenation: true, HasTimeout: true, Size: maxMappings},
 		}
 		for _, set := range []*nftables.Set{s.pending, s.dnat, s.snat} {
 			if err := conn.AddSet(set, nil); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -149,6 +150,9 @@ func TestNftMapper(t *testing.T) {
 		} {
 			assert.Contains(t, string(out), want)
 		}
+		// Every set is bounded: past maxMappings, the kernel refuses a
+		// mapping and natproxy relays.
+		assert.Equal(t, 6, strings.Count(string(out), fmt.Sprintf("size %d\n", maxMappings)), "%s", out)
 	}
 
 	require.NoError(t, m.Close())
