@@ -255,10 +255,24 @@ func TestKernelMappingReplaced(t *testing.T) {
 	require.NoError(t, err)
 	k.waitRemoved(t, first)
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	require.Len(t, k.mapped, 2)
 	assert.NotEqual(t, first.Local, k.mapped[1].Local)
 	assert.True(t, k.live[k.mapped[1]], "the second mapping stays")
+	k.mu.Unlock()
+
+	// A client that asks again and again holds one mapping of each kind
+	// at a time in the kernel, however many it asks for.
+	for range 50 {
+		_, err = c.expect("EPSV", 229)
+		require.NoError(t, err)
+		_, err = c.expect(hostport.FormatEPRT(netip.AddrPortFrom(c.local, 40124)), 200)
+		require.NoError(t, err)
+	}
+	assert.Eventually(t, func() bool {
+		k.mu.Lock()
+		defer k.mu.Unlock()
+		return len(k.live) == 2 && len(k.removed) == 100
+	}, timeout, 5*time.Millisecond, "one passive and one active mapping live, the 100 others removed")
 }
 
 // Where the kernel cannot map a data connection, natproxy relays it.
