@@ -123,10 +123,10 @@
 // pipes, which outlive the transfers until a garbage collection; where a
 // pipe cannot be made, as when descriptors run out, the transfer goes on
 // through a buffer. A transfer that the kernel carries (-data-path kernel)
-// holds no descriptor: only the reserved port's listener while it waits.
-// With the default caps natproxy therefore needs at most
-// about 1,800 descriptors, and about 600 while every session has one
-// transfer running. When it runs out of descriptors all the same, it logs
+// holds none of these: only the listener of its reserved port, until the
+// data timeout or the session's next data setup of its kind. With the
+// default caps natproxy therefore needs at most about 1,800 descriptors,
+// and about 600 while every session has one transfer running. When it runs out of descriptors all the same, it logs
 // the error and retries accepting with a backoff of 5 ms doubling up to 1 s,
 // as net/http does, and serves again as soon as descriptors are free.
 package main
