@@ -33,14 +33,17 @@ import (
 //		chain srcnat {
 //			type nat hook postrouting priority srcnat - 1; policy accept;
 //			meta nfproto ipv4 meta l4proto tcp ct status dnat
-//				snat ip to ip saddr . ip daddr . tcp dport map @snat4
+//				snat ip to ip saddr . ip daddr . ct original proto-dst map @snat4
 //		}
 //	}
 //
 // A mapping is an element of each of the three sets. The first connection
 // that matches pending deletes that element as it passes, so that it is the
-// only one mapped; dnat gives its new destination and snat, keyed by the
-// destination after that, its new source. NAT chains see only the first
+// only one mapped; dnat gives its new destination and snat its new source.
+// snat's key is the peer, the destination after dnat and the port before
+// it: the port is the proxy's own, held by natproxy while the mapping
+// lives, so that no two mappings share a key even when a server hands the
+// same client the same passive port twice in a row. NAT chains see only the first
 // packet of a connection; conntrack applies the same translation to the
 // rest of it. The elements expire on their own after their ttl, so that a
 // natproxy that dies leaves no mapping open for long.
@@ -173,7 +176,9 @@ func (f family) dstnat(s familySets) []expr.Any {
 	return e
 }
 
-// srcnat returns the rule that gives a mapped connection its new source.
+// srcnat returns the rule that gives a mapped connection its new source:
+// its key is the packet's addresses and the destination port the
+// connection had before dnat.
 func (f family) srcnat(s familySets) []expr.Any {
 	e := f.match()
 	e = append(e,
@@ -181,8 +186,9 @@ func (f family) srcnat(s familySets) []expr.Any {
 		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4,
 			Mask: binaryutil.NativeEndian.PutUint32(ctStatusDNAT), Xor: binaryutil.NativeEndian.PutUint32(0)},
 		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: binaryutil.NativeEndian.PutUint32(0)})
-	e = append(e, f.key()...)
+	e = append(e, f.key()[:2]...)
 	e = append(e,
+		&expr.Ct{Register: f.keyRegs[2], Key: expr.CtKeyPROTODST, Direction: 0}, // the original direction
 		&expr.Lookup{SourceRegister: 1, DestRegister: 1, IsDestRegSet: true, SetName: s.snat.Name, SetID: s.snat.ID},
 		&expr.NAT{Type: expr.NATTypeSourceNAT, Family: f.natFamily, RegAddrMin: f.addrReg, RegAddrMax: f.addrReg})
 	return e
@@ -193,6 +199,14 @@ func (f family) srcnat(s familySets) []expr.Any {
 func field(b []byte, a netip.Addr) []byte { return append(b, a.AsSlice()...) }
 
 func port(b []byte, p uint16) []byte { return append(b, byte(p>>8), byte(p), 0, 0) }
+
+// keys returns the key of m in pending and dnat, peer . local address .
+// local port, and in snat, peer . target address . local port.
+func keys(m Mapping) (key, after []byte) {
+	key = port(field(field(nil, m.Peer), m.Local.Addr()), m.Local.Port())
+	after = port(field(field(nil, m.Peer), m.Target.Addr()), m.Local.Port())
+	return key, after
+}
 
 // setsOf returns the sets of m's family, or an error if m mixes families.
 func (k *nftMapper) setsOf(m Mapping) (familySets, error) {
@@ -211,8 +225,7 @@ func (k *nftMapper) Map(m Mapping, ttl time.Duration) error {
 	if err != nil {
 		return err
 	}
-	key := port(field(field(nil, m.Peer), m.Local.Addr()), m.Local.Port())
-	after := port(field(field(nil, m.Peer), m.Target.Addr()), m.Target.Port())
+	key, after := keys(m)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	// The dnat and snat elements go first: the pending one makes the
@@ -239,8 +252,7 @@ func (k *nftMapper) Unmap(m Mapping) (used bool, err error) {
 	if err != nil {
 		return false, err
 	}
-	key := port(field(field(nil, m.Peer), m.Local.Addr()), m.Local.Port())
-	after := port(field(field(nil, m.Peer), m.Target.Addr()), m.Target.Port())
+	key, after := keys(m)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	// One batch per element: a batch fails whole if one element is gone.

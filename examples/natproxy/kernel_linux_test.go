@@ -106,11 +106,11 @@ func TestNftMapper(t *testing.T) {
 	// Keys are peer . local address . local port, fields padded to 4 bytes.
 	assert.Equal(t, []string{"0a6301020a6301019c400000"}, elements(t, m, "pending4"))
 	assert.Equal(t, []string{"0a6301020a6301019c400000 : c61200027531" + "0000"}, elements(t, m, "dnat4"))
-	// snat is keyed by the connection after dnat: peer . target.
-	assert.Equal(t, []string{"0a630102c61200027531" + "0000 : c6120001"}, elements(t, m, "snat4"))
+	// snat is keyed by peer . target address . local port.
+	assert.Equal(t, []string{"0a630102c61200029c40" + "0000 : c6120001"}, elements(t, m, "snat4"))
 	assert.Equal(t, []string{"fd000099000100000000000000000002fd000099000100000000000000000001" + "9c410000"}, elements(t, m, "pending6"))
 	assert.Equal(t, []string{"fd000099000100000000000000000002fd000099000100000000000000000001" + "9c410000 : fd000018000000000000000000000002" + "75320000"}, elements(t, m, "dnat6"))
-	assert.Equal(t, []string{"fd000099000100000000000000000002fd000018000000000000000000000002" + "75320000 : fd000018000000000000000000000001"}, elements(t, m, "snat6"))
+	assert.Equal(t, []string{"fd000099000100000000000000000002fd000018000000000000000000000002" + "9c410000 : fd000018000000000000000000000001"}, elements(t, m, "snat6"))
 
 	// Unused: its pending element was still there.
 	used, err := m.Unmap(v4)
@@ -131,6 +131,23 @@ func TestNftMapper(t *testing.T) {
 	assert.True(t, used)
 	assert.Empty(t, elements(t, m, "dnat6"))
 
+	// A server that hands the same client the same passive port in two
+	// sessions gives two mappings with one peer and one target; removing
+	// the first leaves the second whole.
+	first, second := v4, v4
+	second.Local = netip.MustParseAddrPort("10.99.1.1:40002")
+	require.NoError(t, m.Map(first, time.Minute))
+	require.NoError(t, m.Map(second, time.Minute))
+	used, err = m.Unmap(first)
+	require.NoError(t, err)
+	assert.False(t, used)
+	assert.Equal(t, []string{"0a6301020a6301019c420000"}, elements(t, m, "pending4"))
+	assert.Equal(t, []string{"0a6301020a6301019c420000 : c61200027531" + "0000"}, elements(t, m, "dnat4"))
+	assert.Equal(t, []string{"0a630102c61200029c42" + "0000 : c6120001"}, elements(t, m, "snat4"))
+	used, err = m.Unmap(second)
+	require.NoError(t, err)
+	assert.False(t, used)
+
 	// A mapping between families is refused before nftables sees it.
 	mixed := v4
 	mixed.Target = netip.MustParseAddrPort("[fd00:18::2]:30002")
@@ -143,8 +160,8 @@ func TestNftMapper(t *testing.T) {
 		for _, want := range []string{
 			"ip saddr . ip daddr . tcp dport @pending4 delete @pending4 { ip saddr . ip daddr . tcp dport } dnat ip to ip saddr . ip daddr . tcp dport map @dnat4",
 			"ip6 saddr . ip6 daddr . tcp dport @pending6 delete @pending6 { ip6 saddr . ip6 daddr . tcp dport } dnat ip6 to ip6 saddr . ip6 daddr . tcp dport map @dnat6",
-			"ct status dnat snat ip to ip saddr . ip daddr . tcp dport map @snat4",
-			"ct status dnat snat ip6 to ip6 saddr . ip6 daddr . tcp dport map @snat6",
+			"ct status dnat snat ip to ip saddr . ip daddr . ct original proto-dst map @snat4",
+			"ct status dnat snat ip6 to ip6 saddr . ip6 daddr . ct original proto-dst map @snat6",
 			"type nat hook prerouting priority dstnat - 1; policy accept;",
 			"type nat hook postrouting priority srcnat - 1; policy accept;",
 		} {

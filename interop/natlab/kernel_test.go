@@ -205,3 +205,119 @@ func turnedAway(from netip.Addr, ap netip.AddrPort) string {
 	}
 	return fmt.Sprintf("neither refused nor closed: %v", err)
 }
+
+// TestKernelMappingsOfOnePort checks that two mappings of natproxy's kernel
+// data path for one client to one server port stay apart. In T2 with
+// natproxy's kernel data path and examples/server, which listens for
+// passive data connections on one port only, the client's session A
+// downloads data.bin through EPSV; its mapping, used, stays until A ends.
+// Session B then sends EPSV, which the server answers with the same port,
+// and A ends, so that natproxy removes A's mapping. B's data connection
+// must still reach the server from natproxy's inside address, which
+// examples/server requires of a passive data connection, and carry
+// data.bin whole.
+func TestKernelMappingsOfOnePort(t *testing.T) {
+	requireLab(t)
+	topo, _ := topologyNamed("T2")
+	l := startLab(t, setup{topo: topo, proxy: true, kernel: true, server: "server", onePort: true})
+	proxyStart := fileSize(l.natproxy.log)
+	dataPort := netip.AddrPortFrom(t2Server, pasvMin)
+
+	// epsv sends EPSV in s and returns the port announced and the line
+	// of natproxy's log that says the kernel carried its mapping.
+	epsv := func(s *session) (netip.AddrPort, string, error) {
+		reply, err := s.cmd(229, "EPSV")
+		if err != nil {
+			return netip.AddrPort{}, "", err
+		}
+		port, err := hostport.ParseEPSV(reply)
+		if err != nil {
+			return netip.AddrPort{}, "", err
+		}
+		announced := netip.AddrPortFrom(l.target.Addr(), port)
+		mapping := fmt.Sprintf("%s -> %s mapped to %s -> %s", publicPeer, announced, t2Inside, dataPort)
+		return announced, "passive data connection " + regexp.QuoteMeta(mapping) + ": carried by the kernel$", nil
+	}
+	// retr downloads data.bin in s over a connection to announced.
+	retr := func(s *session, announced netip.AddrPort) error {
+		data, err := net.DialTimeout("tcp", announced.String(), 5*time.Second)
+		if err != nil {
+			return fmt.Errorf("the data connection: %w", err)
+		}
+		defer data.Close()
+		data.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := s.cmd(1, "RETR data.bin"); err != nil {
+			return err
+		}
+		got, err := io.ReadAll(data)
+		if err != nil {
+			return fmt.Errorf("reading the data connection: %w", err)
+		}
+		if _, _, err := s.tp.ReadResponse(2); err != nil {
+			return err
+		}
+		if !slices.Equal(got, testData) {
+			return fmt.Errorf("the data connection carried %d bytes, not data.bin's %d", len(got), len(testData))
+		}
+		return nil
+	}
+	// waitLog waits for a line of natproxy's log that matches pattern.
+	waitLog := func(pattern string) error {
+		re := regexp.MustCompile("(?m)" + pattern)
+		for deadline := time.Now().Add(carriedWait); !re.MatchString(since(l.natproxy.log, proxyStart)); {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("natproxy's log has no line matching %s", pattern)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return nil
+	}
+
+	var carriedA, carriedB string
+	err := inNetns(l.cli, func() error {
+		a, err := login(l.target)
+		if err != nil {
+			return err
+		}
+		defer a.close()
+		announcedA, logA, err := epsv(a)
+		if err != nil {
+			return fmt.Errorf("session A: %w", err)
+		}
+		carriedA = logA
+		if err := retr(a, announcedA); err != nil {
+			return fmt.Errorf("session A: %w", err)
+		}
+
+		b, err := login(l.target)
+		if err != nil {
+			return err
+		}
+		defer b.close()
+		announcedB, logB, err := epsv(b)
+		if err != nil {
+			return fmt.Errorf("session B: %w", err)
+		}
+		carriedB = logB
+		if announcedB == announcedA {
+			return fmt.Errorf("natproxy announced %s to both sessions", announcedA)
+		}
+		a.close()
+		if err := waitLog(carriedA); err != nil {
+			return fmt.Errorf("after session A ended: %w", err)
+		}
+		if err := retr(b, announcedB); err != nil {
+			return fmt.Errorf("session B, after session A's mapping was removed: %w", err)
+		}
+		b.close()
+		return waitLog(carriedB)
+	})
+	if err != nil {
+		t.Fatalf("%v\nnatproxy:\n%s\nexamples/server:\n%s", err, since(l.natproxy.log, proxyStart), since(l.serverLog, 0))
+	}
+	// Both data connections reached the server from natproxy's inside
+	// address: the server turned none away.
+	if log := since(l.serverLog, 0); strings.Contains(log, "turned away") {
+		t.Errorf("examples/server turned a data connection away:\n%s", log)
+	}
+}

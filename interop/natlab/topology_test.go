@@ -79,6 +79,9 @@ type setup struct {
 	// router's forward chain accepts them.
 	kernel bool
 	server string // "vsftpd" or "server" (examples/server)
+	// onePort: examples/server listens for passive data connections on
+	// one port only, pasvMin, so that it hands every session that port.
+	onePort bool
 }
 
 // name returns the row's name: "T2pn helper-on", "T1 natproxy",
@@ -378,8 +381,12 @@ vsftpd_log_file=%s
 // startServer starts examples/server in the server's namespace on ctrl.
 func (l *lab) startServer(t *testing.T, ctrl netip.AddrPort) {
 	t.Helper()
+	ports := fmt.Sprintf("%d-%d", pasvMin, pasvMax)
+	if l.onePort {
+		ports = fmt.Sprintf("%d-%d", pasvMin, pasvMin)
+	}
 	args := []string{exampleBinary(t, "server"), "-listen", ctrl.String(), "-root", rootDir,
-		"-pasv-ports", fmt.Sprintf("%d-%d", pasvMin, pasvMax), "-data-timeout", "3s", "-v"}
+		"-pasv-ports", ports, "-data-timeout", "3s", "-v"}
 	if l.topo.publicPASV {
 		args = append(args, "-public", public.String())
 	}
