@@ -29,12 +29,21 @@ type fakeMapper struct {
 	live    map[Mapping]bool // mapped and not yet removed
 	used    map[Mapping]bool // marked used by the test
 	removed []Mapping        // in the order removed
+	freed   []Mapping        // removed after natproxy had released the mapping's port
 	wait    chan struct{}    // closed at each change, then replaced
 	closed  bool
 }
 
-func newFakeMapper() *fakeMapper {
-	return &fakeMapper{live: map[Mapping]bool{}, used: map[Mapping]bool{}, wait: make(chan struct{})}
+// newFakeMapper returns a fakeMapper that checks, at the end of the test,
+// that natproxy released no mapping's port before removing the mapping.
+func newFakeMapper(t *testing.T) *fakeMapper {
+	f := &fakeMapper{live: map[Mapping]bool{}, used: map[Mapping]bool{}, wait: make(chan struct{})}
+	t.Cleanup(func() {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		assert.Empty(t, f.freed, "mappings removed after natproxy released their port")
+	})
+	return f
 }
 
 func (f *fakeMapper) changed() {
@@ -63,6 +72,12 @@ func (f *fakeMapper) Unmap(m Mapping) (bool, error) {
 	}
 	delete(f.live, m)
 	f.removed = append(f.removed, m)
+	// natproxy keeps the port until the mapping is gone: else another
+	// mapping could take the port, and with it this one's key.
+	if ln, err := net.Listen("tcp", m.Local.String()); err == nil {
+		ln.Close()
+		f.freed = append(f.freed, m)
+	}
 	f.changed()
 	return f.used[m], nil
 }
@@ -134,7 +149,7 @@ func (f *fakeMapper) calls() int {
 // transfer completes while natproxy carries no byte of it.
 func TestKernelPassive(t *testing.T) {
 	f := newFakeServer(t)
-	k := newFakeMapper()
+	k := newFakeMapper(t)
 	addr, logs := startProxy(t, f, "127.0.0.1:0", func(p *Proxy) { p.Kernel = k })
 	for _, mode := range []string{"PASV", "EPSV"} {
 		t.Run(mode, func(t *testing.T) {
@@ -205,7 +220,7 @@ func TestKernelPassive(t *testing.T) {
 // port, from the proxy's address toward the client.
 func TestKernelActive(t *testing.T) {
 	f := newFakeServer(t)
-	k := newFakeMapper()
+	k := newFakeMapper(t)
 	addr, logs := startProxy(t, f, "127.0.0.1:0", func(p *Proxy) { p.Kernel = k })
 	for _, mode := range []string{"PORT", "EPRT"} {
 		t.Run(mode, func(t *testing.T) {
@@ -242,7 +257,7 @@ func TestKernelActive(t *testing.T) {
 // replaces a waiting listener.
 func TestKernelMappingReplaced(t *testing.T) {
 	f := newFakeServer(t)
-	k := newFakeMapper()
+	k := newFakeMapper(t)
 	addr, _ := startProxy(t, f, "127.0.0.1:0", func(p *Proxy) { p.Kernel = k })
 	c, err := dial(addr)
 	require.NoError(t, err)
@@ -279,7 +294,7 @@ func TestKernelMappingReplaced(t *testing.T) {
 func TestKernelFallsBackToRelay(t *testing.T) {
 	t.Run("map fails", func(t *testing.T) {
 		f := newFakeServer(t)
-		k := newFakeMapper()
+		k := newFakeMapper(t)
 		k.err = errors.New("no room")
 		addr, logs := startProxy(t, f, "127.0.0.1:0", func(p *Proxy) { p.Kernel = k })
 		for _, mode := range []string{"PASV", "EPSV", "PORT", "EPRT"} {
@@ -293,7 +308,7 @@ func TestKernelFallsBackToRelay(t *testing.T) {
 	t.Run("IPv6 client, IPv4 server", func(t *testing.T) {
 		needIPv6(t)
 		f := newFakeServer(t)
-		k := newFakeMapper()
+		k := newFakeMapper(t)
 		addr, logs := startProxy(t, f, "[::1]:0", func(p *Proxy) { p.Kernel = k })
 		for _, mode := range []string{"EPSV", "EPRT"} {
 			require.NoError(t, transfer(addr, mode, "fb6-"+mode), mode)
@@ -309,7 +324,7 @@ func TestKernelFallsBackToRelay(t *testing.T) {
 func TestKernelTransferNotIdle(t *testing.T) {
 	const idle = 300 * time.Millisecond
 	f := newFakeServer(t)
-	k := newFakeMapper()
+	k := newFakeMapper(t)
 	addr, logs := startProxy(t, f, "127.0.0.1:0", func(p *Proxy) { p.Kernel = k; p.IdleTimeout = idle })
 	c, err := dial(addr)
 	require.NoError(t, err)

@@ -350,13 +350,13 @@ type session struct {
 	back   netip.AddrPort // the proxy's end of the server connection
 
 	mu      sync.Mutex
-	waiting [2]*net.TCPListener // data listeners not yet connected: active, passive
-	data    int                 // data connections: listeners and transfers
-	copying int                 // data transfers in progress
-	ended   time.Time           // when the last data transfer ended
-	mapped  bool                // a data connection was given to the kernel
-	replies replyWatch          // the replies written to the client
-	wg      sync.WaitGroup      // data connections
+	waiting [2]io.Closer   // data listeners not yet connected, or mapped ports held: active, passive
+	data    int            // data connections: listeners and transfers
+	copying int            // data transfers in progress
+	ended   time.Time      // when the last data transfer ended
+	mapped  bool           // a data connection was given to the kernel
+	replies replyWatch     // the replies written to the client
+	wg      sync.WaitGroup // data connections
 }
 
 // addrPort returns the address and port of a TCP address, unmapped.
@@ -673,13 +673,7 @@ func (s *session) active(ev alg.Event) (alg.Rewrite, error) {
 	why, ok := s.kernelMap(m)
 	if ok {
 		s.logSetup(ev, f, adv, fmt.Sprintf("allowed (server connects to %s, the kernel forwards it to %s from %s)", adv, target, m.Via))
-		s.wait(0, ln)
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.release()
-			s.holdMapped(ln, m, "active")
-		}()
+		s.hold(0, ln, m, "active")
 		return alg.Rewrite{Addr: adv, Form: f}, nil
 	}
 	s.logSetup(ev, f, adv, fmt.Sprintf("allowed (server connects to %s, proxy dials %s%s)", adv, target, why))
@@ -722,13 +716,7 @@ func (s *session) passive(ev alg.Event) (alg.Rewrite, error) {
 	why, ok := s.kernelMap(m)
 	if ok {
 		s.logSetup(ev, ev.Asked, adv, fmt.Sprintf("allowed (client connects to %s, the kernel forwards it to %s from %s)", m.Local, target, m.Via))
-		s.wait(1, ln)
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer s.release()
-			s.holdMapped(ln, m, "passive")
-		}()
+		s.hold(1, ln, m, "passive")
 		return alg.Rewrite{Addr: adv}, nil
 	}
 	s.logSetup(ev, ev.Asked, adv, fmt.Sprintf("allowed (client connects to %s, proxy dials %s%s)", ln.Addr(), target, why))
@@ -765,16 +753,50 @@ func (s *session) kernelMap(m Mapping) (why string, ok bool) {
 	return "", true
 }
 
-// holdMapped keeps ln, the port of the mapping m, until the data timeout,
-// the session's end or a new data setup of its kind, turning away the
-// connections that reach it, then removes the mapping and logs whether it
-// was used.
-func (s *session) holdMapped(ln *net.TCPListener, m Mapping, mode string) {
-	stop := context.AfterFunc(s.ctx, func() { ln.Close() })
-	defer stop()
+// A heldPort is the listener of a mapped data connection's port, as the
+// session's waiting listener of its kind. The listener is closed only once
+// the mapping is removed, so that no other mapping takes the port, and
+// with it the key of this one in the kernel, while this one lives.
+type heldPort struct {
+	ln   *net.TCPListener
+	done chan struct{} // closed when the mapping is removed and the port released
+}
+
+// Close ends the wait for connections to the port and returns once the
+// mapping is removed and the port released: a data setup that replaces
+// the port finds the kernel and the session's count rid of it.
+func (h heldPort) Close() error {
+	h.ln.SetDeadline(time.Unix(1, 0))
+	<-h.done
+	return nil
+}
+
+// hold has the session keep ln, the port of the mapping m, as its waiting
+// listener of kind i (0 active, 1 passive), in a goroutine of its own.
+func (s *session) hold(i int, ln *net.TCPListener, m Mapping, mode string) {
+	// The deadline is set before the port waits, so that a Close that
+	// replaces it cannot come first.
 	ln.SetDeadline(time.Now().Add(s.p.timeout()))
+	h := heldPort{ln, make(chan struct{})}
+	s.wait(i, h)
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		defer close(h.done)
+		defer s.release()
+		s.holdMapped(h, m, mode)
+	}()
+}
+
+// holdMapped keeps h, the port of the mapping m, until the data timeout,
+// the session's end or a new data setup of its kind, turning away the
+// connections that reach it, then removes the mapping, releases the port
+// and logs whether the mapping was used.
+func (s *session) holdMapped(h heldPort, m Mapping, mode string) {
+	stop := context.AfterFunc(s.ctx, func() { h.ln.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
 	for {
-		c, err := ln.AcceptTCP()
+		c, err := h.ln.AcceptTCP()
 		if err != nil {
 			break
 		}
@@ -783,9 +805,9 @@ func (s *session) holdMapped(ln *net.TCPListener, m Mapping, mode string) {
 		s.p.Log.Printf("[%s] %s data connection from %s turned away: the port is mapped for one connection from %s", s.id, mode, c.RemoteAddr(), m.Peer)
 		c.Close()
 	}
-	ln.Close()
-	s.done(ln)
+	s.done(h)
 	used, err := s.p.Kernel.Unmap(m)
+	h.ln.Close()
 	switch {
 	case err != nil:
 		s.p.Log.Printf("[%s] %s data mapping %v: %v", s.id, mode, m, err)
@@ -798,7 +820,7 @@ func (s *session) holdMapped(ln *net.TCPListener, m Mapping, mode string) {
 
 // wait records ln as the waiting listener of kind i (0 active, 1 passive),
 // closing the one it replaces: one data connection is expected at a time.
-func (s *session) wait(i int, ln *net.TCPListener) {
+func (s *session) wait(i int, ln io.Closer) {
 	s.mu.Lock()
 	old := s.waiting[i]
 	s.waiting[i] = ln
@@ -809,7 +831,7 @@ func (s *session) wait(i int, ln *net.TCPListener) {
 }
 
 // done forgets ln as a waiting listener.
-func (s *session) done(ln *net.TCPListener) {
+func (s *session) done(ln io.Closer) {
 	s.mu.Lock()
 	for i, w := range s.waiting {
 		if w == ln {
@@ -823,7 +845,7 @@ func (s *session) done(ln *net.TCPListener) {
 func (s *session) closeWaiting() {
 	s.mu.Lock()
 	w := s.waiting
-	s.waiting = [2]*net.TCPListener{}
+	s.waiting = [2]io.Closer{}
 	s.mu.Unlock()
 	for _, ln := range w {
 		if ln != nil {
