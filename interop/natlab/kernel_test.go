@@ -80,24 +80,8 @@ func TestKernelMappingOneShot(t *testing.T) {
 			return nil
 		})
 
-		data, err := net.DialTimeout("tcp", announced.String(), 5*time.Second)
-		if err != nil {
+		if err := s.retrData(announced); err != nil {
 			return fmt.Errorf("the client's data connection: %w", err)
-		}
-		defer data.Close()
-		data.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := s.cmd(1, "RETR data.bin"); err != nil {
-			return err
-		}
-		got, err := io.ReadAll(data)
-		if err != nil {
-			return fmt.Errorf("reading the data connection: %w", err)
-		}
-		if _, _, err := s.tp.ReadResponse(2); err != nil {
-			return err
-		}
-		if !slices.Equal(got, testData) {
-			return fmt.Errorf("the data connection carried %d bytes, not data.bin's %d", len(got), len(testData))
 		}
 		refusals["client's second connection"] = turnedAway(netip.Addr{}, announced)
 		return nil
@@ -149,22 +133,8 @@ func TestKernelMappingOneShot(t *testing.T) {
 		turnedAwayLog(publicPeer),
 		"passive data connection " + regexp.QuoteMeta(mapping) + ": carried by the kernel$",
 	}
-	deadline := time.Now().Add(carriedWait)
-	for {
-		log := since(l.natproxy.log, proxyStart)
-		var missing []string
-		for _, w := range wantLog {
-			if !regexp.MustCompile("(?m)" + w).MatchString(log) {
-				missing = append(missing, w)
-			}
-		}
-		if len(missing) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("natproxy's log has no line matching\n  %s\nnatproxy's log:\n%s", strings.Join(missing, "\n  "), log)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := waitLog(l.natproxy.log, proxyStart, wantLog...); err != nil {
+		t.Fatal(err)
 	}
 	t.Logf("announced %s; the server saw one connection, %s > %s; turned away: %s, %s, the client's second",
 		announced, syn[1], dataPort, intruder, t2Server)
@@ -238,40 +208,6 @@ func TestKernelMappingsOfOnePort(t *testing.T) {
 		mapping := fmt.Sprintf("%s -> %s mapped to %s -> %s", publicPeer, announced, t2Inside, dataPort)
 		return announced, "passive data connection " + regexp.QuoteMeta(mapping) + ": carried by the kernel$", nil
 	}
-	// retr downloads data.bin in s over a connection to announced.
-	retr := func(s *session, announced netip.AddrPort) error {
-		data, err := net.DialTimeout("tcp", announced.String(), 5*time.Second)
-		if err != nil {
-			return fmt.Errorf("the data connection: %w", err)
-		}
-		defer data.Close()
-		data.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := s.cmd(1, "RETR data.bin"); err != nil {
-			return err
-		}
-		got, err := io.ReadAll(data)
-		if err != nil {
-			return fmt.Errorf("reading the data connection: %w", err)
-		}
-		if _, _, err := s.tp.ReadResponse(2); err != nil {
-			return err
-		}
-		if !slices.Equal(got, testData) {
-			return fmt.Errorf("the data connection carried %d bytes, not data.bin's %d", len(got), len(testData))
-		}
-		return nil
-	}
-	// waitLog waits for a line of natproxy's log that matches pattern.
-	waitLog := func(pattern string) error {
-		re := regexp.MustCompile("(?m)" + pattern)
-		for deadline := time.Now().Add(carriedWait); !re.MatchString(since(l.natproxy.log, proxyStart)); {
-			if time.Now().After(deadline) {
-				return fmt.Errorf("natproxy's log has no line matching %s", pattern)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-		return nil
-	}
 
 	var carriedA, carriedB string
 	err := inNetns(l.cli, func() error {
@@ -285,7 +221,7 @@ func TestKernelMappingsOfOnePort(t *testing.T) {
 			return fmt.Errorf("session A: %w", err)
 		}
 		carriedA = logA
-		if err := retr(a, announcedA); err != nil {
+		if err := a.retrData(announcedA); err != nil {
 			return fmt.Errorf("session A: %w", err)
 		}
 
@@ -303,14 +239,14 @@ func TestKernelMappingsOfOnePort(t *testing.T) {
 			return fmt.Errorf("natproxy announced %s to both sessions", announcedA)
 		}
 		a.close()
-		if err := waitLog(carriedA); err != nil {
+		if err := waitLog(l.natproxy.log, proxyStart, carriedA); err != nil {
 			return fmt.Errorf("after session A ended: %w", err)
 		}
-		if err := retr(b, announcedB); err != nil {
+		if err := b.retrData(announcedB); err != nil {
 			return fmt.Errorf("session B, after session A's mapping was removed: %w", err)
 		}
 		b.close()
-		return waitLog(carriedB)
+		return waitLog(l.natproxy.log, proxyStart, carriedB)
 	})
 	if err != nil {
 		t.Fatalf("%v\nnatproxy:\n%s\nexamples/server:\n%s", err, since(l.natproxy.log, proxyStart), since(l.serverLog, 0))
@@ -319,5 +255,53 @@ func TestKernelMappingsOfOnePort(t *testing.T) {
 	// address: the server turned none away.
 	if log := since(l.serverLog, 0); strings.Contains(log, "turned away") {
 		t.Errorf("examples/server turned a data connection away:\n%s", log)
+	}
+}
+
+// retrData downloads data.bin in s over a new connection to announced, and
+// checks that it came whole.
+func (s *session) retrData(announced netip.AddrPort) error {
+	data, err := net.DialTimeout("tcp", announced.String(), 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer data.Close()
+	data.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := s.cmd(1, "RETR data.bin"); err != nil {
+		return err
+	}
+	got, err := io.ReadAll(data)
+	if err != nil {
+		return fmt.Errorf("reading the data connection: %w", err)
+	}
+	if _, _, err := s.tp.ReadResponse(2); err != nil {
+		return err
+	}
+	if !slices.Equal(got, testData) {
+		return fmt.Errorf("the data connection carried %d bytes, not data.bin's %d", len(got), len(testData))
+	}
+	return nil
+}
+
+// waitLog waits up to carriedWait until the log at path, from the offset
+// off on, has a line matching each of the patterns, and returns an error
+// naming those it lacks, with the log, if it does not.
+func waitLog(path string, off int64, patterns ...string) error {
+	deadline := time.Now().Add(carriedWait)
+	for {
+		log := since(path, off)
+		var missing []string
+		for _, p := range patterns {
+			if !regexp.MustCompile("(?m)" + p).MatchString(log) {
+				missing = append(missing, p)
+			}
+		}
+		if len(missing) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s has no line matching\n  %s\nsince the test began:\n%s", path, strings.Join(missing, "\n  "), log)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
