@@ -102,8 +102,8 @@ func standalone(in []byte, sizes []int, commands bool, pre string) (toServer, to
 
 // isCanonical reports whether line is a passive or AUTH command as the
 // session writes one whose verb not every server reads ("PASV\v",
-// "AUTH\ftls"): the verb in upper case, then nothing, or one space and an
-// argument with no blank at either end.
+// "AUTH\ftls", "p@sw\v", vsftpd's alias of PASV): the verb in upper case,
+// then nothing, or one space and an argument with no blank at either end.
 func isCanonical(line string) bool {
 	body, ok := strings.CutSuffix(line, "\r\n")
 	if !ok {
@@ -111,7 +111,7 @@ func isCanonical(line string) bool {
 	}
 	verb, arg, hasArg := strings.Cut(body, " ")
 	switch verb {
-	case "PASV", "EPSV", "LPSV", "AUTH":
+	case "PASV", "P@SW", "EPSV", "LPSV", "AUTH":
 		return !hasArg || arg != "" && strings.Trim(arg, " \t\v\f") == arg
 	}
 	return false
