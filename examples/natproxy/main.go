@@ -766,10 +766,13 @@ type heldPort struct {
 // mapping is removed and the port released: a data setup that replaces
 // the port finds the kernel and the session's count rid of it.
 func (h heldPort) Close() error {
-	h.ln.SetDeadline(time.Unix(1, 0))
+	h.stop()
 	<-h.done
 	return nil
 }
+
+// stop ends the wait for connections to the port: its Accept returns.
+func (h heldPort) stop() { h.ln.SetDeadline(time.Unix(1, 0)) }
 
 // hold has the session keep ln, the port of the mapping m, as its waiting
 // listener of kind i (0 active, 1 passive), in a goroutine of its own.
@@ -793,7 +796,7 @@ func (s *session) hold(i int, ln *net.TCPListener, m Mapping, mode string) {
 // connections that reach it, then removes the mapping, releases the port
 // and logs whether the mapping was used.
 func (s *session) holdMapped(h heldPort, m Mapping, mode string) {
-	stop := context.AfterFunc(s.ctx, func() { h.ln.SetDeadline(time.Unix(1, 0)) })
+	stop := context.AfterFunc(s.ctx, h.stop)
 	defer stop()
 	for {
 		c, err := h.ln.AcceptTCP()
