@@ -43,9 +43,9 @@ import (
 // snat's key is the peer, the destination after dnat and the port before
 // it: the port is the proxy's own, held by natproxy while the mapping
 // lives, so that no two mappings share a key even when a server hands the
-// same client the same passive port twice in a row. NAT chains see only the first
-// packet of a connection; conntrack applies the same translation to the
-// rest of it. The elements expire on their own after their ttl, so that a
+// same client the same passive port twice in a row. NAT chains see only
+// the first packet of a connection; conntrack applies the same translation
+// to the rest of it. The elements expire on their own after their ttl, so that a
 // natproxy that dies leaves no mapping open for long.
 type nftMapper struct {
 	mu    sync.Mutex // one batch at a time on conn

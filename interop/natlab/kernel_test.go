@@ -209,7 +209,6 @@ func TestKernelMappingsOfOnePort(t *testing.T) {
 		return announced, "passive data connection " + regexp.QuoteMeta(mapping) + ": carried by the kernel$", nil
 	}
 
-	var carriedA, carriedB string
 	err := inNetns(l.cli, func() error {
 		a, err := login(l.target)
 		if err != nil {
@@ -220,7 +219,6 @@ func TestKernelMappingsOfOnePort(t *testing.T) {
 		if err != nil {
 			return fmt.Errorf("session A: %w", err)
 		}
-		carriedA = logA
 		if err := a.retrData(announcedA); err != nil {
 			return fmt.Errorf("session A: %w", err)
 		}
@@ -234,19 +232,18 @@ func TestKernelMappingsOfOnePort(t *testing.T) {
 		if err != nil {
 			return fmt.Errorf("session B: %w", err)
 		}
-		carriedB = logB
 		if announcedB == announcedA {
 			return fmt.Errorf("natproxy announced %s to both sessions", announcedA)
 		}
 		a.close()
-		if err := waitLog(l.natproxy.log, proxyStart, carriedA); err != nil {
+		if err := waitLog(l.natproxy.log, proxyStart, logA); err != nil {
 			return fmt.Errorf("after session A ended: %w", err)
 		}
 		if err := b.retrData(announcedB); err != nil {
 			return fmt.Errorf("session B, after session A's mapping was removed: %w", err)
 		}
 		b.close()
-		return waitLog(l.natproxy.log, proxyStart, carriedB)
+		return waitLog(l.natproxy.log, proxyStart, logB)
 	})
 	if err != nil {
 		t.Fatalf("%v\nnatproxy:\n%s\nexamples/server:\n%s", err, since(l.natproxy.log, proxyStart), since(l.serverLog, 0))
